@@ -1,0 +1,315 @@
+"""Expression graphs: what the parser builds and every engine evaluates.
+
+An :class:`Expr` is a constant, a variable, or a primitive applied to other expressions.
+Calling any hod operation on an ``Expr`` builds a graph node instead of computing (each
+:class:`~hod.ops.Primitive` checks), so derived operations such as ``square`` or
+``clip_by_value`` lower to primitives by running their ordinary definitions: nothing is
+declared twice.
+
+Engines walk a graph in topological order (:func:`topological`, iterative, so deep graphs do
+not hit Python's recursion limit) and apply each primitive's rule for their backend:
+
+* ``tensor``: hod tensors, so tapes record it (values and derivatives at points);
+* ``sympy``: the primitive's ``sym`` counterpart, for the symbolic cross-check;
+* ``mpmath``: the primitive's ``mp`` counterpart, for high-precision reference values.
+"""
+
+from __future__ import annotations
+
+import fractions
+import math
+
+import numpy as np
+
+
+class Expr:
+    """One node of an expression graph.
+
+    ``op`` is ``"const"``, ``"var"`` or the name of a primitive; ``args`` are child nodes;
+    ``params`` the primitive's keyword parameters; ``label`` the source text of a constant
+    (``"pi"``, ``"0.5"``) or the name of a variable; ``value`` a constant's float value.
+    """
+
+    __slots__ = ("op", "args", "params", "label", "value", "prim")
+
+    def __init__(self, op, args=(), params=None, label=None, value=None, prim=None):
+        self.op = op
+        self.args = tuple(args)
+        self.params = params or {}
+        self.label = label
+        self.value = value
+        self.prim = prim
+
+    # --- building -------------------------------------------------------------------------
+    def __add__(self, o):
+        return _ops().add(self, o)
+
+    def __radd__(self, o):
+        return _ops().add(o, self)
+
+    def __sub__(self, o):
+        return _ops().subtract(self, o)
+
+    def __rsub__(self, o):
+        return _ops().subtract(o, self)
+
+    def __mul__(self, o):
+        return _ops().multiply(self, o)
+
+    def __rmul__(self, o):
+        return _ops().multiply(o, self)
+
+    def __truediv__(self, o):
+        return _ops().divide(self, o)
+
+    def __rtruediv__(self, o):
+        return _ops().divide(o, self)
+
+    def __pow__(self, o):
+        return _ops().power(self, o)
+
+    def __rpow__(self, o):
+        return _ops().power(o, self)
+
+    def __neg__(self):
+        return _ops().negative(self)
+
+    def __pos__(self):
+        return self
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"Expr({to_text(self)})"
+
+    @property
+    def is_const(self):
+        return self.op == "const"
+
+    @property
+    def is_var(self):
+        return self.op == "var"
+
+
+def _ops():
+    from . import ops
+
+    return ops
+
+
+def const(value, label=None):
+    """A constant node. ``label`` is its exact source text (``"0.1"``, ``"pi"``)."""
+    value = float(value)
+    if label is None:
+        label = repr(value) if not value.is_integer() or abs(value) >= 1e16 else str(int(value))
+    return Expr("const", label=label, value=value)
+
+
+def var(name):
+    """A variable node."""
+    return Expr("var", label=name)
+
+
+def lift(x):
+    """``x`` as a graph node: nodes are returned as they are, numbers become constants."""
+    if isinstance(x, Expr):
+        return x
+    if isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, bool):
+        return const(x)
+    raise TypeError(f"cannot use {type(x).__name__} in an expression graph")
+
+
+def call(prim, args, params):
+    """The node ``prim(*args, **params)`` (called by primitives given a graph node)."""
+    return Expr(prim.name, [lift(a) for a in args], params, prim=prim)
+
+
+# --- traversal -----------------------------------------------------------------------------
+
+def topological(roots):
+    """All nodes reachable from ``roots``, each after its arguments (iterative DFS)."""
+    if isinstance(roots, Expr):
+        roots = [roots]
+    order, seen = [], set()
+    for root in roots:
+        if id(root) in seen:
+            continue
+        stack = [(root, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.append((node, True))
+            for a in reversed(node.args):
+                if id(a) not in seen:
+                    stack.append((a, False))
+    return order
+
+
+def variables(roots):
+    """Names of the variables in order of first appearance (left to right)."""
+    names = []
+    for node in topological(roots):
+        if node.op == "var" and node.label not in names:
+            names.append(node.label)
+    return names
+
+
+def size(roots):
+    """Number of distinct nodes."""
+    return len(topological(roots))
+
+
+# --- evaluation ----------------------------------------------------------------------------
+
+def _sympy_const(node):
+    import sympy
+
+    label = node.label
+    if label == "pi":
+        return sympy.pi
+    if label in ("e", "E"):
+        return sympy.E
+    try:
+        f = fractions.Fraction(label)
+    except (ValueError, TypeError):
+        f = fractions.Fraction(node.value)
+    return sympy.Rational(f.numerator, f.denominator)
+
+
+def _mpmath_const(node):
+    import mpmath
+
+    label = node.label
+    if label == "pi":
+        return +mpmath.pi
+    if label in ("e", "E"):
+        return +mpmath.e
+    try:
+        f = fractions.Fraction(label)
+        return mpmath.mpf(f.numerator) / f.denominator
+    except (ValueError, TypeError, ZeroDivisionError):
+        return mpmath.mpf(node.value)
+
+
+def evaluate(roots, env, backend="tensor", on_node=None):
+    """Evaluate graph ``roots`` with variable values ``env`` (name -> value) on a backend.
+
+    ``backend`` is ``"tensor"`` (hod tensors through the tape machinery; ``env`` holds tensors
+    or numbers), ``"sympy"`` (``env`` holds SymPy objects) or ``"mpmath"`` (``env`` holds
+    mpmath numbers; the caller sets the precision).  ``on_node(node, value, arg_values)`` is
+    called after each primitive node (used to find domain errors and kinks).
+    Returns one value per root (or one value if ``roots`` is a single node).
+    """
+    single = isinstance(roots, Expr)
+    rl = [roots] if single else list(roots)
+    values = {}
+    if backend == "sympy":
+        import sympy as module
+    elif backend == "mpmath":
+        import mpmath as module
+    else:
+        module = None
+    for node in topological(rl):
+        op = node.op
+        if op == "const":
+            if backend == "sympy":
+                v = _sympy_const(node)
+            elif backend == "mpmath":
+                v = _mpmath_const(node)
+            else:
+                v = node.value
+        elif op == "var":
+            try:
+                v = env[node.label]
+            except KeyError:
+                from .errors import UsageError
+
+                raise UsageError(f"no value given for variable {node.label!r}") from None
+        else:
+            args = [values[id(a)] for a in node.args]
+            prim = node.prim
+            if backend == "tensor":
+                v = prim(*args, **node.params)
+            elif backend == "sympy":
+                v = prim.sym(module, *args, **node.params)
+            else:
+                v = prim.mp(module, *args, **node.params)
+            if on_node is not None:
+                on_node(node, v, args)
+        values[id(node)] = v
+    out = [values[id(r)] for r in rl]
+    return out[0] if single else out
+
+
+def to_sympy(roots, symbols=None):
+    """SymPy expressions for ``roots``, built through the primitive table (never from text)."""
+    import sympy
+
+    names = variables(roots)
+    symbols = dict(symbols or {})
+    for n in names:
+        if n not in symbols:
+            symbols[n] = sympy.Symbol(n, real=True)
+    return evaluate(roots, symbols, "sympy")
+
+
+# --- printing ------------------------------------------------------------------------------
+
+# Binding power of each operator in hod's language (Python's precedence).
+_INFIX = {"add": ("+", 10), "subtract": ("-", 10), "multiply": ("*", 20), "divide": ("/", 20),
+          "power": ("**", 40)}
+_UNARY = 30  # unary minus binds weaker than ** and tighter than * (as in Python)
+
+
+def to_text(root):
+    """Text in hod's language that parses back to the same graph (fully explicit)."""
+    text = {}
+    prec = {}
+    for node in topological([root]):
+        op = node.op
+        if op == "const":
+            label = node.label
+            t = label if label in ("pi", "e", "E") else _number_text(node.value, label)
+            text[id(node)], prec[id(node)] = t, (100 if not t.startswith("-") else _UNARY)
+        elif op == "var":
+            text[id(node)], prec[id(node)] = node.label, 100
+        elif op in _INFIX and len(node.args) == 2:
+            sym, p = _INFIX[op]
+            a, b = node.args
+            ta, tb = text[id(a)], text[id(b)]
+            pa, pb = prec[id(a)], prec[id(b)]
+            if op == "power":
+                # right-associative; the base must bind tighter than ** (so -x is wrapped)
+                if pa <= p:
+                    ta = f"({ta})"
+                if pb < _UNARY:
+                    tb = f"({tb})"
+            else:
+                if pa < p:
+                    ta = f"({ta})"
+                if pb <= p:
+                    tb = f"({tb})"
+            text[id(node)], prec[id(node)] = f"{ta} {sym} {tb}", p
+        elif op == "negative":
+            (a,) = node.args
+            ta = text[id(a)]
+            if prec[id(a)] < _UNARY or ta.startswith("-"):
+                ta = f"({ta})"
+            text[id(node)], prec[id(node)] = f"-{ta}", _UNARY
+        else:
+            args = ", ".join(text[id(a)] for a in node.args)
+            text[id(node)], prec[id(node)] = f"{op}({args})", 100
+    return text[id(root)]
+
+
+def _number_text(value, label):
+    if label is not None and label not in ("pi", "e", "E"):
+        return label
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(value)
