@@ -26,6 +26,8 @@ class ParseError(UsageError):
     def pointer(self):
         """Two lines: the expression and a caret under the offending column."""
         text = self.text.replace("\n", " ").replace("\t", " ")
+        # other control characters (terminal escapes, NUL) must not reach the terminal
+        text = "".join(c if c.isprintable() else "?" for c in text)
         if len(text) > 120:
             lo = max(0, self.column - 60)
             text = ("..." if lo else "") + text[lo:lo + 120]
