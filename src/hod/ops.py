@@ -31,6 +31,7 @@ from .graph import Expr
 from .graph import call as graph_call
 from .tape import apply
 from .tensor import Tensor, as_value
+from . import taylor as taylor_rules
 
 # Markers for constant partial derivatives, which need no multiplication.
 ONE = "one"
@@ -81,8 +82,8 @@ class Primitive:
         p = self.partials[i]
         if p is None:
             return None
-        x = node.inputs[i]
-        out_shape = np.shape(node.output._value)
+        x_shape = node.inputs[i]._value.shape
+        out_shape = node.output._value.shape
         if p is ONE:
             r = g
         elif p is MINUS_ONE:
@@ -94,14 +95,17 @@ class Primitive:
                 r = d if isinstance(d, Tensor) else Tensor._wrap(np.array(d, dtype=np.float64))
             else:
                 r = multiply(g, d)
-        return _sum_to(r, np.shape(as_value(x)), len(out_shape))
+        if r._value.shape == x_shape:
+            return r
+        return _sum_to(r, x_shape, len(out_shape))
 
     # --- forward mode ---------------------------------------------------------------------
     def jvp(self, tangents, node):
         """The output's tangent given the inputs' tangents (None where an input has none)."""
         if self._jvp is not None:
             return self._jvp(tangents, node)
-        out_ndim = np.ndim(node.output._value)
+        out_shape = np.shape(node.output._value)
+        out_ndim = len(out_shape)
         total = None
         for i, t in enumerate(tangents):
             if t is None:
@@ -109,7 +113,9 @@ class Primitive:
             p = self.partials[i]
             if p is None:
                 continue
-            t = _expand_tangent(t, np.ndim(as_value(node.inputs[i])), out_ndim)
+            in_ndim = np.ndim(as_value(node.inputs[i]))
+            lead = _shape(t)[:_nb(t, in_ndim)]
+            t = _expand_tangent(t, in_ndim, out_ndim)
             if p is ONE:
                 term = t
             elif p is MINUS_ONE:
@@ -117,6 +123,10 @@ class Primitive:
             else:
                 term = multiply(t, p(*node.inputs, node.output))
             total = term if total is None else add(total, term)
+        if total is not None and _shape(total) != lead + out_shape:
+            # a tangent of an input that was broadcast (x + y with x smaller) has the shape of
+            # that input: give it the output's shape
+            total = broadcast_to(total, lead + out_shape)
         return total
 
 
@@ -208,86 +218,110 @@ def _is_zero(x):
 
 add = primitive(
     "add", np.add, nargs=2, partials=(ONE, ONE), sym=lambda S, a, b: a + b,
-    domain=((-3, 3), (-3, 3)), doc="a + b")
+    domain=((-3, 3), (-3, 3)), doc="a + b",
+    taylor=taylor_rules.add_rule)
 subtract = primitive(
     "subtract", np.subtract, nargs=2, partials=(ONE, MINUS_ONE), sym=lambda S, a, b: a - b,
-    domain=((-3, 3), (-3, 3)), doc="a - b")
+    domain=((-3, 3), (-3, 3)), doc="a - b",
+    taylor=taylor_rules.subtract_rule)
 multiply = primitive(
     "multiply", np.multiply, nargs=2,
     partials=(lambda a, b, ans: b, lambda a, b, ans: a), sym=lambda S, a, b: a * b,
-    domain=((-3, 3), (-3, 3)), doc="a * b")
+    domain=((-3, 3), (-3, 3)), doc="a * b",
+    taylor=taylor_rules.multiply_rule)
 divide = primitive(
     "divide", np.divide, nargs=2,
     partials=(lambda a, b, ans: divide(1.0, b), lambda a, b, ans: negative(divide(ans, b))),
-    sym=lambda S, a, b: a / b, domain=((-3, 3), (0.5, 3)), doc="a / b")
+    sym=lambda S, a, b: a / b, domain=((-3, 3), (0.5, 3)), doc="a / b",
+    taylor=taylor_rules.divide_rule)
 negative = primitive(
     "negative", np.negative, partials=(MINUS_ONE,), sym=lambda S, x: -x,
-    domain=((-3, 3),), doc="-x")
+    domain=((-3, 3),), doc="-x",
+    taylor=taylor_rules.negative_rule)
 power = primitive(
     "power", _power_impl, nargs=2,
     partials=(_power_dx, lambda x, y, ans: multiply(log(x), ans)),
-    sym=lambda S, x, y: x ** y, domain=((0.5, 3), (-2.5, 2.5)), doc="x ** y")
+    sym=lambda S, x, y: x ** y, domain=((0.5, 3), (-2.5, 2.5)), doc="x ** y",
+    taylor=taylor_rules.power_rule)
 exp = primitive(
     "exp", np.exp, partials=(lambda x, ans: ans,), sym=lambda S, x: S.exp(x),
-    domain=((-3, 3),), doc="e ** x")
+    domain=((-3, 3),), doc="e ** x",
+    taylor=taylor_rules.exp_rule)
 expm1 = primitive(
     "expm1", np.expm1, partials=(lambda x, ans: add(ans, 1.0),),
     sym=lambda S, x: S.exp(x) - 1, mp=lambda M, x: M.expm1(x), domain=((-3, 3),),
-    doc="exp(x) - 1, accurate near 0")
+    doc="exp(x) - 1, accurate near 0",
+    taylor=taylor_rules.output_polynomial(1.0, 1.0))
 log = primitive(
     "log", np.log, partials=(lambda x, ans: divide(1.0, x),), sym=lambda S, x: S.log(x),
-    domain=((0.2, 5),), doc="natural logarithm")
+    domain=((0.2, 5),), doc="natural logarithm",
+    taylor=taylor_rules.log_rule)
 log1p = primitive(
     "log1p", np.log1p, partials=(lambda x, ans: divide(1.0, add(x, 1.0)),),
     sym=lambda S, x: S.log(1 + x), mp=lambda M, x: M.log1p(x), domain=((-0.8, 3),),
-    doc="log(1 + x), accurate near 0")
+    doc="log(1 + x), accurate near 0",
+    taylor=taylor_rules.from_derivative)
 sqrt = primitive(
     "sqrt", np.sqrt, partials=(lambda x, ans: divide(0.5, ans),), sym=lambda S, x: S.sqrt(x),
-    domain=((0.2, 5),), doc="square root")
+    domain=((0.2, 5),), doc="square root",
+    taylor=taylor_rules.sqrt_rule)
 sin = primitive(
     "sin", np.sin, partials=(lambda x, ans: cos(x),), sym=lambda S, x: S.sin(x),
-    domain=((-3, 3),))
+    domain=((-3, 3),),
+    taylor=taylor_rules.sin_rule)
 cos = primitive(
     "cos", np.cos, partials=(lambda x, ans: negative(sin(x)),), sym=lambda S, x: S.cos(x),
-    domain=((-3, 3),))
+    domain=((-3, 3),),
+    taylor=taylor_rules.cos_rule)
 tan = primitive(
     "tan", np.tan, partials=(lambda x, ans: add(1.0, square(ans)),),
-    sym=lambda S, x: S.tan(x), domain=((-1.2, 1.2),))
+    sym=lambda S, x: S.tan(x), domain=((-1.2, 1.2),),
+    taylor=taylor_rules.output_polynomial(1.0, 0.0, 1.0))
 asin = primitive(
     "asin", np.arcsin, partials=(lambda x, ans: divide(1.0, sqrt(subtract(1.0, square(x)))),),
-    sym=lambda S, x: S.asin(x), domain=((-0.9, 0.9),))
+    sym=lambda S, x: S.asin(x), domain=((-0.9, 0.9),),
+    taylor=taylor_rules.from_derivative)
 acos = primitive(
     "acos", np.arccos,
     partials=(lambda x, ans: divide(-1.0, sqrt(subtract(1.0, square(x)))),),
-    sym=lambda S, x: S.acos(x), domain=((-0.9, 0.9),))
+    sym=lambda S, x: S.acos(x), domain=((-0.9, 0.9),),
+    taylor=taylor_rules.from_derivative)
 atan = primitive(
     "atan", np.arctan, partials=(lambda x, ans: divide(1.0, add(1.0, square(x))),),
-    sym=lambda S, x: S.atan(x), domain=((-3, 3),))
+    sym=lambda S, x: S.atan(x), domain=((-3, 3),),
+    taylor=taylor_rules.from_derivative)
 atan2 = primitive(
     "atan2", np.arctan2, nargs=2,
     partials=(lambda y, x, ans: divide(x, add(square(x), square(y))),
               lambda y, x, ans: divide(negative(y), add(square(x), square(y)))),
     sym=lambda S, y, x: S.atan2(y, x), domain=((0.3, 3), (0.3, 3)),
-    doc="atan2(y, x): the angle of the point (x, y)")
+    doc="atan2(y, x): the angle of the point (x, y)",
+    taylor=taylor_rules.from_derivative)
 sinh = primitive(
     "sinh", np.sinh, partials=(lambda x, ans: cosh(x),), sym=lambda S, x: S.sinh(x),
-    domain=((-3, 3),))
+    domain=((-3, 3),),
+    taylor=taylor_rules.sinh_rule)
 cosh = primitive(
     "cosh", np.cosh, partials=(lambda x, ans: sinh(x),), sym=lambda S, x: S.cosh(x),
-    domain=((-3, 3),))
+    domain=((-3, 3),),
+    taylor=taylor_rules.cosh_rule)
 tanh = primitive(
     "tanh", np.tanh, partials=(lambda x, ans: subtract(1.0, square(ans)),),
-    sym=lambda S, x: S.tanh(x), domain=((-3, 3),))
+    sym=lambda S, x: S.tanh(x), domain=((-3, 3),),
+    taylor=taylor_rules.output_polynomial(1.0, 0.0, -1.0))
 asinh = primitive(
     "asinh", np.arcsinh, partials=(lambda x, ans: divide(1.0, sqrt(add(square(x), 1.0))),),
-    sym=lambda S, x: S.asinh(x), domain=((-3, 3),))
+    sym=lambda S, x: S.asinh(x), domain=((-3, 3),),
+    taylor=taylor_rules.from_derivative)
 acosh = primitive(
     "acosh", np.arccosh,
     partials=(lambda x, ans: divide(1.0, sqrt(subtract(square(x), 1.0))),),
-    sym=lambda S, x: S.acosh(x), domain=((1.2, 4),))
+    sym=lambda S, x: S.acosh(x), domain=((1.2, 4),),
+    taylor=taylor_rules.from_derivative)
 atanh = primitive(
     "atanh", np.arctanh, partials=(lambda x, ans: divide(1.0, subtract(1.0, square(x))),),
-    sym=lambda S, x: S.atanh(x), domain=((-0.9, 0.9),))
+    sym=lambda S, x: S.atanh(x), domain=((-0.9, 0.9),),
+    taylor=taylor_rules.from_derivative)
 
 
 def _sigmoid_impl(x):
@@ -297,25 +331,31 @@ def _sigmoid_impl(x):
 
 
 sigmoid = primitive(
-    "sigmoid", _sigmoid_impl, partials=(lambda x, ans: multiply(ans, subtract(1.0, ans)),),
+    # s(x) * s(-x), not s * (1 - s): 1 - s rounds to 0 for x > 37 while s(-x) stays accurate
+    "sigmoid", _sigmoid_impl, partials=(lambda x, ans: multiply(ans, sigmoid(negative(x))),),
     sym=lambda S, x: 1 / (1 + S.exp(-x)), domain=((-4, 4),),
-    doc="1 / (1 + exp(-x)), computed without overflow")
+    doc="1 / (1 + exp(-x)), computed without overflow",
+    taylor=taylor_rules.output_polynomial(0.0, 1.0, -1.0))
 softplus = primitive(
     "softplus", lambda x: np.logaddexp(0.0, x), partials=(lambda x, ans: sigmoid(x),),
     sym=lambda S, x: S.log(1 + S.exp(x)), domain=((-4, 4),),
-    doc="log(1 + exp(x)), computed without overflow")
+    doc="log(1 + exp(x)), computed without overflow",
+    taylor=taylor_rules.from_derivative)
 abs = primitive(
     "abs", np.abs, partials=(lambda x, ans: sign(x),), sym=lambda S, x: S.Abs(x),
     mp=lambda M, x: M.fabs(x), domain=((0.2, 3),), kink=_is_zero,
-    convention="abs'(0) = 0", doc="|x|")
+    convention="abs'(0) = 0", doc="|x|",
+    taylor=taylor_rules.abs_rule)
 sign = primitive(
     "sign", np.sign, partials=(lambda x, ans: Tensor._wrap(np.zeros(_shape(x))),),
     sym=lambda S, x: S.sign(x), domain=((0.2, 3),), kink=_is_zero,
-    convention="sign'(0) = 0 (sign jumps at 0)", doc="-1, 0 or 1")
+    convention="sign'(0) = 0 (sign jumps at 0)", doc="-1, 0 or 1",
+    taylor=taylor_rules.sign_rule)
 relu = primitive(
     "relu", lambda x: np.maximum(x, 0.0), partials=(lambda x, ans: _float(greater(x, 0.0)),),
     sym=lambda S, x: S.Max(x, 0), mp=lambda M, x: builtins.max(x, 0), domain=((0.2, 3),),
-    kink=_is_zero, convention="relu'(0) = 0", doc="max(x, 0)")
+    kink=_is_zero, convention="relu'(0) = 0", doc="max(x, 0)",
+    taylor=taylor_rules.relu_rule)
 maximum = primitive(
     "maximum", np.maximum, nargs=2,
     partials=(lambda a, b, ans: _float(greater_equal(a, b)),
@@ -323,7 +363,8 @@ maximum = primitive(
     sym=lambda S, a, b: S.Max(a, b), mp=lambda M, a, b: builtins.max(a, b),
     domain=((0.5, 1.5), (2, 3)), kink=lambda a, b: as_value(a) == as_value(b),
     convention="at a tie the derivative goes to the first argument",
-    doc="the larger of a and b, elementwise")
+    doc="the larger of a and b, elementwise",
+    taylor=taylor_rules.maximum_rule)
 minimum = primitive(
     "minimum", np.minimum, nargs=2,
     partials=(lambda a, b, ans: _float(less_equal(a, b)),
@@ -331,7 +372,8 @@ minimum = primitive(
     sym=lambda S, a, b: S.Min(a, b), mp=lambda M, a, b: builtins.min(a, b),
     domain=((0.5, 1.5), (2, 3)), kink=lambda a, b: as_value(a) == as_value(b),
     convention="at a tie the derivative goes to the first argument",
-    doc="the smaller of a and b, elementwise")
+    doc="the smaller of a and b, elementwise",
+    taylor=taylor_rules.minimum_rule)
 
 
 def _where_impl(cond, x, y):
@@ -343,7 +385,8 @@ _where = primitive(
     partials=(None, lambda c, x, y, ans: _float(c), lambda c, x, y, ans: _float(not_equal(c, 1))),
     sym=lambda S, c, x, y: S.Piecewise((x, c), (y, True)),
     mp=lambda M, c, x, y: x if c else y, domain=(None, (-3, 3), (-3, 3)), scalar=False,
-    doc="x where cond holds, else y")
+    doc="x where cond holds, else y",
+    taylor=taylor_rules.where_rule)
 
 
 def where(condition, x, y):
@@ -357,7 +400,8 @@ def where(condition, x, y):
 def _comparison(name, fn):
     return primitive(name, lambda a, b: fn(a, b), nargs=2, differentiable=False, scalar=False,
                      partials=(None, None), sym=lambda S, a, b: fn(a, b),
-                     domain=((-3, 3), (-3, 3)), doc=f"elementwise {name} (no gradient)")
+                     domain=((-3, 3), (-3, 3)), doc=f"elementwise {name} (no gradient)",
+                     taylor=taylor_rules.constant_rule)
 
 
 less = _comparison("less", np.less)
@@ -405,7 +449,8 @@ def _sum_vjp(i, g, node):
 
 _sum_p = primitive(
     "sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), jvp=_sum_jvp,
-    vjp=_sum_vjp, generic=True, domain=((-3, 3),), scalar=False, doc="sum over axes")
+    vjp=_sum_vjp, generic=True, domain=((-3, 3),), scalar=False, doc="sum over axes",
+    taylor=taylor_rules.linear)
 
 
 def sum(x, axis=None, keepdims=False):
@@ -426,7 +471,8 @@ def _reshape_vjp(i, g, node):
 
 _reshape_p = primitive(
     "reshape", lambda x, shape: np.reshape(x, shape), jvp=_reshape_jvp, vjp=_reshape_vjp,
-    generic=True, domain=((-3, 3),), scalar=False, doc="same values, new shape")
+    generic=True, domain=((-3, 3),), scalar=False, doc="same values, new shape",
+    taylor=taylor_rules.linear)
 
 
 def reshape(x, shape):
@@ -447,8 +493,8 @@ def _bcast_jvp(ts, node):
     (t,) = ts
     in_ndim = np.ndim(as_value(node.inputs[0]))
     shape = node.params["shape"]
+    nb = _nb(t, in_ndim)
     t = _expand_tangent(t, in_ndim, len(shape))
-    nb = _nb(t, len(shape))
     return broadcast_to(t, _shape(t)[:nb] + shape)
 
 
@@ -458,7 +504,8 @@ def _bcast_vjp(i, g, node):
 
 _broadcast_p = primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape), jvp=_bcast_jvp, vjp=_bcast_vjp,
-    generic=True, domain=((-3, 3),), scalar=False, doc="repeat along new or unit axes")
+    generic=True, domain=((-3, 3),), scalar=False, doc="repeat along new or unit axes",
+    taylor=taylor_rules.linear)
 
 
 def broadcast_to(x, shape):
@@ -485,7 +532,8 @@ def _transpose_vjp(i, g, node):
 
 _transpose_p = primitive(
     "transpose", lambda x, axes: np.transpose(x, axes), jvp=_transpose_jvp, vjp=_transpose_vjp,
-    generic=True, domain=((-3, 3),), scalar=False, doc="permute axes")
+    generic=True, domain=((-3, 3),), scalar=False, doc="permute axes",
+    taylor=taylor_rules.linear)
 
 
 def transpose(x, perm=None):
@@ -536,7 +584,8 @@ def _getitem_vjp(i, g, node):
 
 _getitem_p = primitive(
     "getitem", lambda x, index: x[index], jvp=_getitem_jvp, vjp=_getitem_vjp, generic=True,
-    domain=((-3, 3),), scalar=False, doc="indexing and slicing")
+    domain=((-3, 3),), scalar=False, doc="indexing and slicing",
+    taylor=taylor_rules.linear)
 
 
 def _scatter_impl(g, index, shape, nb):
@@ -567,12 +616,51 @@ def _scatter_vjp(i, g, node):
 _scatter_p = primitive(
     "scatter", _scatter_impl, jvp=_scatter_jvp, vjp=_scatter_vjp, generic=True,
     domain=((-3, 3),), scalar=False,
-    doc="zeros of a shape with values added at an index (the transpose of getitem)")
+    doc="zeros of a shape with values added at an index (the transpose of getitem)",
+    taylor=taylor_rules.linear)
+
+
+def _adjacent_advanced(index, shape):
+    """The same selection as ``index``, with no slice between its advanced indices.
+
+    When advanced indices (arrays, and integers beside them) are separated by a slice, numpy
+    puts their axes first, in front of the leading batch axes that the rules prefix with
+    ``slice(None)``.  Turning every item up to the last advanced one into broadcast integer
+    arrays selects the same elements in the same layout, with the advanced axes in place.
+    """
+    if not any(isinstance(k, np.ndarray) for k in index):
+        return index
+    pos = [j for j, k in enumerate(index)
+           if isinstance(k, np.ndarray) or (isinstance(k, (int, np.integer))
+                                             and not isinstance(k, (bool, np.bool_)))]
+    head = index[:pos[-1] + 1]
+    if pos[-1] - pos[0] + 1 == len(pos) or any(
+            k is None or isinstance(k, (bool, np.bool_)) for k in head):
+        return index
+    items = []
+    for k in head:
+        if isinstance(k, np.ndarray) and k.dtype == bool:
+            items.extend(np.nonzero(k))
+        else:
+            items.append(k)
+    adv = np.broadcast_shapes(*[np.shape(k) for k in items if not isinstance(k, slice)])
+    a, s = len(adv), builtins.sum(1 for k in items if isinstance(k, slice))
+    out, q = [], 0
+    for axis, k in enumerate(items):
+        if isinstance(k, slice):
+            r = np.arange(shape[axis])[k]
+            out.append(r.reshape((1,) * (a + q) + r.shape + (1,) * (s - q - 1)))
+            q += 1
+        else:
+            k = np.asarray(k)
+            out.append(k.reshape((1,) * (a - k.ndim) + k.shape + (1,) * s))
+    return tuple(out) + index[pos[-1] + 1:]
 
 
 def getitem(x, index):
     """``x[index]``: numpy's basic and advanced indexing; gradients scatter back."""
-    return _getitem_p(x, index=_normalize_index(index, np.ndim(as_value(x))))
+    index = _normalize_index(index, np.ndim(as_value(x)))
+    return _getitem_p(x, index=_adjacent_advanced(index, _shape(x)))
 
 
 def _concat_jvp(ts, node):
@@ -600,7 +688,8 @@ def _concat_vjp(i, g, node):
 _concat_p = primitive(
     "concat", lambda *xs, axis: np.concatenate(xs, axis=axis), nargs=None, jvp=_concat_jvp,
     vjp=_concat_vjp, generic=True, domain=((-3, 3), (-3, 3)), scalar=False,
-    doc="join tensors along an existing axis")
+    doc="join tensors along an existing axis",
+    taylor=taylor_rules.linear)
 
 
 def concat(values, axis):
@@ -625,16 +714,24 @@ def stack(values, axis=0):
 
 def _matmul_jvp(ts, node):
     a, b = node.inputs
-    ta, tb = ts
+    an, bn = np.ndim(as_value(a)), np.ndim(as_value(b))
+    out_shape = _shape(node.output)
     total = None
-    if ta is not None:
-        total = matmul(ta, b)
-    if tb is not None:
-        if np.ndim(as_value(b)) == 1:
-            # a @ b with b a vector: a batched vector tangent must stay on the right.
-            term = matmul(tb, transpose_last(a))
-        else:
-            term = matmul(a, tb)
+    for i, t in enumerate(ts):
+        if t is None:
+            continue
+        tn = an if i == 0 else bn
+        lead = _shape(t)[:_nb(t, tn)]
+        core = _shape(t)[len(lead):]
+        # A vector tangent becomes a matrix as matmul makes it (a row on the left, a column
+        # on the right), and unit axes line its batch axes up with the other operand's, so
+        # that the leading tangent batch axes stay in front of both.
+        if tn == 1:
+            core = (1,) + core if i == 0 else core + (1,)
+        other = builtins.max(bn if i == 0 else an, 2)
+        core = (1,) * builtins.max(other - len(core), 0) + core
+        t = reshape(t, lead + core)
+        term = reshape(matmul(t, b) if i == 0 else matmul(a, t), lead + out_shape)
         total = term if total is None else add(total, term)
     return total
 
@@ -657,25 +754,31 @@ def _matmul_vjp(i, g, node):
     if i == 0:
         if bn == 1:  # a (..., m, k), b (k,): out (..., m); g (B..., m)
             r = multiply(reshape(g, _shape(g) + (1,)), b)
+        elif an == 1:  # a (k,), b (..., k, n): g (B..., ..., n) as rows (B..., ..., 1, n)
+            gshape = _shape(g)
+            r = matmul(reshape(g, gshape[:-1] + (1, gshape[-1])), transpose_last(b))
+            r = reshape(r, _shape(r)[:-2] + _shape(r)[-1:])
+            return _sum_to(r, _shape(a), out_ndim)
         else:
             r = matmul(g, transpose_last(b))
-        if an == 1:  # r has shape (B..., k) already
-            return r
         return _sum_to(r, _shape(a), out_ndim + (1 if bn == 1 else 0))
     if an == 1:  # a (k,), b (..., k, n): out (..., n); g (B..., n)
         gshape = _shape(g)
         r = multiply(reshape(a, (-1, 1)), reshape(g, gshape[:-1] + (1, gshape[-1])))
         return _sum_to(r, _shape(b), out_ndim + 1)
-    if bn == 1:  # g (B..., m) ; a (..., m, k): grad b = g @ a
-        r = matmul(g, a)
-        return _sum_to(r, _shape(b), out_ndim) if np.ndim(as_value(r)) > 1 else r
+    if bn == 1:  # a (..., m, k), b (k,): g (B..., ..., m) as rows (B..., ..., 1, m)
+        gshape = _shape(g)
+        r = matmul(reshape(g, gshape[:-1] + (1, gshape[-1])), a)
+        r = reshape(r, _shape(r)[:-2] + _shape(r)[-1:])
+        return _sum_to(r, _shape(b), out_ndim)
     r = matmul(transpose_last(a), g)
     return _sum_to(r, _shape(b), out_ndim)
 
 
 matmul = primitive(
     "matmul", np.matmul, nargs=2, jvp=_matmul_jvp, vjp=_matmul_vjp, generic=True,
-    domain=((-3, 3), (-3, 3)), scalar=False, doc="matrix product (numpy's matmul rules)")
+    domain=((-3, 3), (-3, 3)), scalar=False, doc="matrix product (numpy's matmul rules)",
+    taylor=taylor_rules.matmul_rule)
 
 
 # =========================================================================================
@@ -754,3 +857,14 @@ def reduce_mean(x, axis=None, keepdims=False):
 
 
 PI = math.pi
+
+
+def language_functions():
+    """The functions of hod's expression language: name -> (function, number of arguments).
+
+    Every scalar primitive of the table (by its own name), plus the derived scalar operations
+    below; calling one on graph nodes builds the lowered graph.
+    """
+    funcs = {name: (prim, prim.nargs) for name, prim in TABLE.items() if prim.scalar}
+    funcs.update({"square": (square, 1), "clip_by_value": (clip_by_value, 3)})
+    return funcs

@@ -12,6 +12,7 @@ tangents may carry extra *leading* batch axes; every rule respects them, which i
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import enum
 import inspect
@@ -19,6 +20,7 @@ import warnings
 
 import numpy as np
 
+from . import _memory
 from .errors import HodWarning
 from .tensor import Tensor, Variable, as_value
 
@@ -57,6 +59,21 @@ class Node:
         return f"t{self.output._id} = {self.op}({args}{params})"
 
 
+def _read_values(args):
+    """``args`` with each variable replaced by the value it has now, under the variable's id:
+    a later ``assign`` does not change what was recorded, nor a gradient built from it."""
+    if not any(isinstance(a, Variable) for a in args):
+        return args
+    read = []
+    for a in args:
+        if isinstance(a, Variable):
+            v = Tensor._wrap(a._value)
+            v._id = a._id
+            a = v
+        read.append(a)
+    return tuple(read)
+
+
 def apply(prim, args, params):
     """Run primitive ``prim`` on ``args`` and let active tapes and accumulators see it."""
     out = Tensor._wrap(prim.impl(*[a._value if isinstance(a, Tensor) else a for a in args],
@@ -79,7 +96,7 @@ def apply(prim, args, params):
                 for a in args:
                     if isinstance(a, Tensor) and a._id in tracked:
                         if node is None:
-                            node = Node(prim, args, params, out)
+                            node = Node(prim, _read_values(args), params, out)
                         tracked.add(out._id)
                         tape._nodes.append(node)
                         break
@@ -301,6 +318,8 @@ class GradientTape:
                     f"gradient source {what} was never watched by this tape, so its gradient "
                     "is None: call tape.watch(x) before using x, or make it a hod.Variable",
                     HodWarning, stacklevel=3)
+        # An unwatched source gets no gradient even if a recorded operation used it.
+        return [s if s._id in self._tracked else None for s in sources]
 
     def _fill(self, grads, sources, mode, batch_shape=()):
         from . import ops
@@ -327,7 +346,7 @@ class GradientTape:
         self._begin_gradient("gradient")
         flat_targets = _flatten(target)
         flat_sources = _flatten(sources)
-        self._check_sources(flat_sources)
+        live = self._check_sources(flat_sources)
         seed = None
         if output_gradients is None:
             cots = []
@@ -340,7 +359,9 @@ class GradientTape:
             cots = [ops.convert(c) if c is not None else
                     Tensor._wrap(np.ones(np.shape(as_value(t))))
                     for c, t in zip(_flatten(output_gradients), flat_targets)]
-        grads = _backward(self._nodes[:], flat_targets, cots, flat_sources, seed)
+        if builtins.sum(np.size(c._value) for c in cots) >= _memory.LARGE:
+            _memory.tune_allocator_once()
+        grads = _backward(self._nodes[:], flat_targets, cots, live, seed)
         grads = self._fill(grads, flat_sources, mode)
         if not isinstance(sources, (list, tuple, dict)):
             return grads[0]
@@ -357,11 +378,13 @@ class GradientTape:
         if not isinstance(target, Tensor):
             raise TypeError("jacobian's target must be a single hod tensor")
         flat_sources = _flatten(sources)
-        self._check_sources(flat_sources)
+        live = self._check_sources(flat_sources)
         tshape = target.shape
         m = int(np.prod(tshape, dtype=np.int64))
         cot = Tensor._wrap(np.eye(m).reshape((m,) + tshape))
-        grads = _backward(self._nodes[:], [target], [cot], flat_sources)
+        if m * m >= _memory.LARGE:
+            _memory.tune_allocator_once()
+        grads = _backward(self._nodes[:], [target], [cot], live)
         grads = self._fill(grads, flat_sources, mode, (m,))
         out = [None if g is None else ops.reshape(g, tshape + s.shape)
                for g, s in zip(grads, flat_sources)]
@@ -384,12 +407,12 @@ class GradientTape:
         if len(tshape) < 1 or len(sshape) < 1 or tshape[0] != sshape[0]:
             raise ValueError(f"batch_jacobian needs target and source with the same first "
                              f"(batch) dimension, got {tshape} and {sshape}")
-        self._check_sources([source])
+        live = self._check_sources([source])
         b = tshape[0]
         m = int(np.prod(tshape[1:], dtype=np.int64))
         eye = np.eye(m).reshape((m, 1) + tshape[1:])
         cot = Tensor._wrap(np.broadcast_to(eye, (m,) + tshape))
-        (g,) = _backward(self._nodes[:], [target], [cot], [source])
+        (g,) = _backward(self._nodes[:], [target], [cot], live)
         if g is None:
             if mode is UnconnectedGradients.NONE:
                 return None
@@ -517,6 +540,32 @@ class _CustomPrimitive:
         hit = self._cache.get(key)
         if hit is not None and hit[0] is g:
             return hit[1]
+        out_shape = np.shape(node.output._value)
+        lead = np.shape(as_value(g))[:np.ndim(as_value(g)) - len(out_shape)]
+        if lead:
+            # A batch of cotangents (jacobian): the gradient function is written for one
+            # cotangent (it may clip or normalise it), so it runs once per row.
+            from . import ops
+
+            n = int(np.prod(lead))
+            flat = ops.reshape(g, (n,) + out_shape)
+            rows = [self._call(flat[k]) for k in range(n)]
+            grads = []
+            for j, x in enumerate(node.inputs):
+                column = [r[j] for r in rows]
+                if all(c is None for c in column):
+                    grads.append(None)
+                    continue
+                xs = np.shape(as_value(x))
+                column = [ops.zeros(xs) if c is None else ops.broadcast_to(c, xs) for c in column]
+                grads.append(ops.reshape(ops.stack(column), lead + xs))
+        else:
+            grads = self._call(g)
+        self._cache = {key: (g, grads)}
+        return grads
+
+    def _call(self, g):
+        """The gradient function's result for one cotangent: one gradient per input."""
         if self.wants_variables:
             res = self.grad_fn(g, variables=list(self.variables))
             in_grads, var_grads = res
@@ -531,9 +580,7 @@ class _CustomPrimitive:
                              f"gradients for {expected} inputs")
         from . import ops
 
-        grads = [None if x is None else ops.convert(x) for x in grads]
-        self._cache = {key: (g, grads)}
-        return grads
+        return [None if x is None else ops.convert(x) for x in grads]
 
     def vjp(self, i, g, node, g_is_seed=False):
         return self._grads(g, node)[i]
@@ -595,6 +642,8 @@ def custom_gradient(f):
                     node = Node(prim, inputs, {}, out)
                 tape._tracked.add(out._id)
                 tape._nodes.append(node)
+        for acc in list(_accumulators):
+            acc._propagate(prim, inputs, {}, out)  # refuses clearly if a tangent reaches it
         return out
 
     return wrapper
