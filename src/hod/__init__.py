@@ -24,6 +24,15 @@ from .tensor import Tensor, Variable, constant, convert_to_tensor
 __version__ = "0.1.0"
 
 
-def derivative(f, n=1):
-    """The ``n``-th derivative of a scalar function of one variable (elementwise on arrays)."""
-    return nested_derivative(f, n)
+# --- derivatives at points, cross-checked against SymPy (the ``hod`` command's library) ------
+from . import compare  # noqa: E402
+from .compare import Report  # noqa: E402
+from .compare import diff as check_diff  # noqa: E402
+from .compare import gradient as check_gradient  # noqa: E402
+from .compare import hessian as check_hessian  # noqa: E402
+from .compare import jacobian as check_jacobian  # noqa: E402
+
+
+# --- Taylor mode: derivatives of high order and mixed partials (hod.taylor) ------------------
+from . import taylor as taylor_mode  # noqa: E402
+from .taylor import derivative, derivative_tensor, partial, taylor  # noqa: E402

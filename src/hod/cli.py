@@ -1,14 +1,312 @@
-"""The ``hod`` command (the full command set arrives with the CLI)."""
+"""The ``hod`` command: parse options, call :mod:`hod.compare`, render, set the exit code.
+
+The commands are thin: everything they compute is a :class:`hod.compare.Report`, printed by
+:mod:`hod.render`.  Errors from the library become one line on stderr here (a parse error
+adds the expression with a caret under the column), and the exit code is decided in one
+place, :func:`exit_code`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import re
+import sys
 
 import click
 
 from . import __version__
+from . import compare
+from .errors import DomainError, HodError, NonDifferentiableError, ParseError, UsageError
+
+# Exit codes (documented in --help and README.md).
+EXIT_OK = 0
+EXIT_DISAGREE = 1
+EXIT_USAGE = 2
+EXIT_NOT_DEFINED = 3
+EXIT_UNCHECKED = 4
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+# A point's status (hod.compare.STATUSES) -> exit code.
+STATUS_EXIT = {
+    "ok": EXIT_OK, "unchecked": EXIT_OK,
+    "disagree": EXIT_DISAGREE,
+    "undefined": EXIT_NOT_DEFINED, "overflow": EXIT_NOT_DEFINED,
+    "not differentiable": EXIT_NOT_DEFINED, "derivative undefined": EXIT_NOT_DEFINED,
+    "timeout": EXIT_UNCHECKED, "symbolic failed": EXIT_UNCHECKED,
+}
+
+MAX_STDIN_CHARS = 1_000_000
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0   computed, and every value agrees with SymPy (or --no-check)
+  1   a value disagrees with SymPy
+  2   usage or parse error
+  3   the function or a derivative is not defined, not differentiable
+      or overflows at a point
+  4   the symbolic check timed out, or SymPy gave no number
+  70  internal error (a bug in hod: please report it)
+  130 interrupted (Ctrl-C)
+When several apply, the lowest non-zero code wins."""
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="hod")
+def exit_code(report):
+    """The process exit code for a report: the lowest non-zero code over its points."""
+    codes = [STATUS_EXIT[r.status] for r in report.results]
+    nonzero = [c for c in codes if c]
+    return min(nonzero) if nonzero else EXIT_OK
+
+
+def _epilog(examples):
+    return EXIT_CODES_HELP + "\n\n\b\nExamples:\n" + "\n".join(f"  {e}" for e in examples)
+
+
+# --- shared options ----------------------------------------------------------------------
+
+def input_options(f):
+    """EXPR, --at and --vars: the same for every command."""
+    f = click.option(
+        "--vars", "variables", metavar="X,Y,...",
+        help="Variable order (also names variables EXPR does not use). "
+             "Default: sorted by name, digit runs as numbers (x2 before x10).")(f)
+    f = click.option(
+        "--at", "points", multiple=True, metavar="NAME=VALUE,...",
+        help="A point: a value for every variable (a number or a constant such as pi/4). "
+             "Repeat for several points.")(f)
+    f = click.argument("expr", metavar="EXPR")(f)
+    return f
+
+
+def output_options(f):
+    """--format, --no-check, --rtol, --atol, --timeout: one set for every command."""
+    f = click.option(
+        "--timeout", type=float, default=compare.TIMEOUT, show_default=True,
+        metavar="SECONDS", help="Time budget of the symbolic check (SymPy included).")(f)
+    f = click.option(
+        "--atol", type=float, default=compare.ATOL, show_default=True,
+        help="Absolute tolerance of the agreement test |hod - SymPy| <= atol + rtol*|SymPy|.")(f)
+    f = click.option(
+        "--rtol", type=float, default=compare.RTOL, show_default=True,
+        help="Relative tolerance of the agreement test.")(f)
+    f = click.option(
+        "--check/--no-check", default=True, show_default=True,
+        help="Cross-check every value against SymPy's symbolic derivative.")(f)
+    f = click.option(
+        "--format", "fmt", type=click.Choice(["table", "json", "csv", "plain"]),
+        default="table", show_default=True,
+        help="table for people; json, csv or plain (bare numbers) for scripts.")(f)
+    return f
+
+
+class ExprCommand(click.Command):
+    """A command whose EXPR may start with ``-`` (``hod grad "-x**2" --at x=1``).
+
+    click would take ``-x**2`` for an unknown option; here any argument that starts with
+    ``-``, is not an option of the command nor an option's value, and does not look like a
+    long option name (``--name``) is passed on as EXPR (with a leading space, which the
+    expression language ignores).
+    """
+
+    def parse_args(self, ctx, args):
+        with_value, flags = set(), set()
+        for p in self.get_params(ctx):
+            if isinstance(p, click.Option):
+                (flags if p.is_flag or p.count else with_value).update(
+                    p.opts + p.secondary_opts)
+        out, expect_value, only_args = [], False, False
+        for a in args:
+            if expect_value or only_args:
+                expect_value = False
+            elif a == "--":
+                only_args = True
+            elif a in with_value:
+                expect_value = True
+            elif a in flags or a.split("=", 1)[0] in with_value:
+                pass
+            elif a.startswith("-") and a != "-" and not re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", a):
+                a = " " + a
+            out.append(a)
+        return super().parse_args(ctx, out)
+
+
+def _read_expr(expr):
+    """EXPR itself, or standard input when EXPR is ``-``."""
+    if expr != "-":
+        return expr.strip()
+    text = click.get_text_stream("stdin").read(MAX_STDIN_CHARS + 1)
+    if len(text) > MAX_STDIN_CHARS:
+        raise UsageError(f"the expression on standard input is longer than "
+                                 f"{MAX_STDIN_CHARS} characters")
+    return text.strip()
+
+
+def _error(message):
+    click.echo(f"hod: error: {message}", err=True)
+
+
+def at_the_edge(fn):
+    """Turn library errors into one line on stderr and the documented exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ParseError as e:
+            _error(e.message)
+            click.echo(e.pointer(), err=True)
+            code = EXIT_USAGE
+        except (DomainError, NonDifferentiableError) as e:
+            _error(str(e))
+            code = EXIT_NOT_DEFINED
+        except HodError as e:
+            _error(str(e))
+            code = EXIT_USAGE
+        except UnicodeDecodeError:
+            _error("standard input is not valid UTF-8 text")
+            code = EXIT_USAGE
+        except (RecursionError, MemoryError):
+            _error("the expression is too large or too deeply nested")
+            code = EXIT_USAGE
+        except KeyboardInterrupt:
+            _error("interrupted")
+            code = EXIT_INTERRUPTED
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - the last line of defence: no tracebacks
+            if os.environ.get("HOD_DEBUG"):
+                raise
+            _error(f"internal error: {type(e).__name__}: {e} (please report it; "
+                   "HOD_DEBUG=1 shows the traceback)")
+            code = EXIT_INTERNAL
+        raise click.exceptions.Exit(code)
+
+    return wrapper
+
+
+def _finish(report, fmt):
+    from . import render
+
+    code = exit_code(report)
+    try:
+        render.render(report, fmt)
+        click.get_text_stream("stdout").flush()
+    except BrokenPipeError:
+        # the reader went away (``hod ... | head -1``): not an error of ours; keep the code
+        # and stop Python from complaining when it flushes stdout at exit
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise click.exceptions.Exit(code)
+
+
+def _opts(check, rtol, atol, timeout):
+    return {"check": check, "rtol": rtol, "atol": atol, "timeout": timeout}
+
+
+# --- the commands ------------------------------------------------------------------------
+
+GROUP_HELP = """hod: higher-order derivatives at points, each cross-checked against SymPy.
+
+EXPR is an expression in hod's language: numbers, variables, + - * / ** (^ is **),
+parentheses, the constants pi and e, and functions such as sin, exp, log (natural), sqrt,
+abs, tanh, atan2, maximum. Pass - to read EXPR from standard input. Give a value for every
+variable with --at NAME=VALUE,...; repeat --at for several points.
+
+Variables are ordered by name (digit runs compare as numbers: x2 before x10) unless --vars
+lists them; that order is the order of gradient entries and Hessian rows.
+
+Shell completion: add eval "$(_HOD_COMPLETE=bash_source hod)" to ~/.bashrc (zsh_source in
+~/.zshrc; for fish, _HOD_COMPLETE=fish_source hod | source).
+"""
+
+
+@click.group(help=GROUP_HELP, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=_epilog(['hod grad "2*x**3 + 5*y**2" --at x=5,y=2',
+                             'hod hessian "2*x**3 + 5*y**2 + 11*x*y + 5" --at x=5,y=2',
+                             'hod diff "exp(sin(x))" --wrt x --order 5 --at x=0.5',
+                             'hod jacobian "x*y, x + y" --at x=2,y=3 --format json']))
+@click.version_option(__version__, "-V", "--version", prog_name="hod")
 def main():
-    """hod: higher-order derivatives, cross-checked against SymPy."""
+    pass
+
+
+@main.command(cls=ExprCommand, epilog=_epilog([
+    'hod grad "2*x**3 + 5*y**2" --at x=5,y=2',
+    'hod grad "sin(x)*y" --at x=0,y=1 --at x=pi/2,y=1 --format plain',
+    'echo "log(x) + z" | hod grad - --at x=2,z=1 --vars z,x --format json']))
+@input_options
+@output_options
+@at_the_edge
+def grad(expr, points, variables, fmt, check, rtol, atol, timeout):
+    """The value and gradient of EXPR at each --at point.
+
+    The table shows f and every partial derivative; plain prints, per point, one line: the
+    value, then the gradient in variable order.
+    """
+    report = compare.gradient(_read_expr(expr), list(points) or None, variables,
+                              **_opts(check, rtol, atol, timeout))
+    _finish(report, fmt)
+
+
+@main.command(cls=ExprCommand, epilog=_epilog([
+    'hod hessian "2*x**3 + 5*y**2 + 11*x*y + 5" --at x=5,y=2',
+    'hod hessian "x*y*z" --at x=1,y=2,z=3 --format plain',
+    'hod hessian "exp(x)*cos(y)" --at x=0,y=0 --format csv']))
+@input_options
+@output_options
+@at_the_edge
+def hessian(expr, points, variables, fmt, check, rtol, atol, timeout):
+    """The Hessian matrix (with the value and gradient) of EXPR at each --at point.
+
+    The Hessian is the Jacobian of the gradient, by nested tapes. plain prints the Hessian,
+    one line per row, with an empty line between points.
+    """
+    report = compare.hessian(_read_expr(expr), list(points) or None, variables,
+                             **_opts(check, rtol, atol, timeout))
+    _finish(report, fmt)
+
+
+@main.command(cls=ExprCommand, epilog=_epilog([
+    'hod diff "x**3*y**2" --wrt x,y,y --at x=2,y=1',
+    'hod diff "exp(sin(x))" --wrt x --order 5 --at x=0.5',
+    'hod diff "sin(x)" --at x=0 --at x=1 --format plain']))
+@input_options
+@click.option("--wrt", metavar="X,Y,...",
+              help="The variables to differentiate by, one per differentiation: x,y,y is "
+                   "d3f/dx dy2. Optional when EXPR has one variable.")
+@click.option("--order", type=int, default=None, metavar="N",
+              help="Differentiate N times by the one variable of --wrt.")
+@output_options
+@at_the_edge
+def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
+    """One derivative of EXPR, of any order, at each --at point.
+
+    --wrt x,y,y gives the mixed partial d3f/dx dy2; --wrt x --order 5 the fifth derivative
+    in x. plain prints one number per point.
+    """
+    report = compare.diff(_read_expr(expr), wrt, list(points) or None, variables,
+                          order=order, **_opts(check, rtol, atol, timeout))
+    _finish(report, fmt)
+
+
+@main.command(cls=ExprCommand, epilog=_epilog([
+    'hod jacobian "x*y, x + y" --at x=2,y=3',
+    'hod jacobian "r*cos(t), r*sin(t)" --at r=2,t=0 --format plain',
+    'hod jacobian "x**2, x*y, y**2" --at x=1,y=2 --format json']))
+@input_options
+@output_options
+@at_the_edge
+def jacobian(expr, points, variables, fmt, check, rtol, atol, timeout):
+    """The Jacobian of the comma-separated expressions in EXPR ("f1, f2, ...").
+
+    Row i holds the partial derivatives of fi in variable order. plain prints the Jacobian,
+    one line per row, with an empty line between points.
+    """
+    report = compare.jacobian(_read_expr(expr), list(points) or None, variables,
+                              **_opts(check, rtol, atol, timeout))
+    _finish(report, fmt)
 
 
 if __name__ == "__main__":

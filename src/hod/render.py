@@ -1,0 +1,257 @@
+"""Reports as text: a rich table, JSON, CSV or plain numbers (the only formatting code).
+
+Each renderer takes a :class:`hod.compare.Report`.  JSON and CSV go through :mod:`json` and
+:mod:`csv` and are written with ``click.echo``; rich is imported only by the table renderer,
+which builds its own console per call (so a test can pin its width and colour).
+
+``plain`` is for shell pipelines: bare numbers separated by single spaces,
+
+* ``grad``: one line per point: the value, then the gradient in variable order;
+* ``hessian``: the Hessian, one line per row, points separated by an empty line;
+* ``diff``: one line per point: the derivative;
+* ``jacobian``: the Jacobian, one line per function, points separated by an empty line.
+
+Numbers are printed in their shortest exact form (``172``, ``0.1``, ``nan``, ``inf``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+
+import click
+
+from .compare import fmt_number
+
+FORMATS = ("table", "json", "csv", "plain")
+
+# The check column: (unicode mark, ascii mark, style)
+_MARKS = {
+    "agree": ("✓ agree", "ok", "green"),
+    "disagree": ("✗ DISAGREE", "FAIL", "bold red"),
+    "unchecked": ("– unchecked", "-", "dim"),
+    "timeout": ("? timed out", "? timeout", "yellow"),
+    "no value": ("? no value", "? no value", "yellow"),
+    "undefined": ("! undefined", "! undefined", "yellow"),
+    "kink": ("! kink", "! kink", "yellow"),
+}
+
+
+def render(report, fmt, *, width=None, color=None, ascii_only=None):
+    """Write ``report`` to standard output in format ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "table":
+        render_table(report, width=width, color=color, ascii_only=ascii_only)
+    elif fmt == "json":
+        click.echo(render_json(report))
+    elif fmt == "csv":
+        click.echo(render_csv(report), nl=False)
+        _notes_to_stderr(report)
+    elif fmt == "plain":
+        click.echo(render_plain(report), nl=False)
+        _notes_to_stderr(report)
+    else:
+        raise ValueError(f"unknown format {fmt!r}")
+
+
+# --- machine formats ---------------------------------------------------------------------
+
+def render_json(report):
+    """The JSON contract as text (non-finite numbers are null, with a warning)."""
+    return json.dumps(report.to_dict(), indent=2, allow_nan=False)
+
+
+def _cell(x):
+    return "" if x is None else fmt_number(x)
+
+
+def render_csv(report):
+    """One row per checked number: the point, which derivative, tape and SymPy values."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([*report.variables, "derivative", "symbolic_form", "tape", "sympy",
+                "abs_diff", "rel_diff", "check"])
+    for r in report.results:
+        point = [fmt_number(r.point[n]) for n in report.variables]
+        for c in r.components:
+            w.writerow([*point, c.ascii_label, c.form or "", _cell(c.tape), _cell(c.symbolic),
+                        _cell(c.abs_diff), _cell(c.rel_diff), c.check])
+    return buf.getvalue()
+
+
+def render_plain(report):
+    """Bare numbers for shell pipelines (see the module docstring for the layout)."""
+    lines = []
+    for k, r in enumerate(report.results):
+        kind = report.derivative
+        if kind == "grad":
+            lines.append(" ".join(fmt_number(v) for v in [r.value, *r.result]))
+        elif kind == "diff":
+            lines.append(fmt_number(r.result))
+        else:
+            if k:
+                lines.append("")
+            lines += [" ".join(fmt_number(v) for v in row) for row in r.result]
+    return "".join(line + "\n" for line in lines)
+
+
+def point_text(point):
+    """``x = 5, y = 2``."""
+    return ", ".join(f"{k} = {fmt_number(v)}" for k, v in point.items()) or "(no variables)"
+
+
+def verdict(report, r):
+    """(kind, text, warning): the one-line verdict for one point; kind is ok|bad|warn|info;
+    ``warning`` is the point's warning the verdict already says (not to repeat), or None."""
+    n = len(r.components)
+    tol = f"rtol={report.rtol:g}, atol={report.atol:g}"
+    s = r.status
+    if s == "ok":
+        return "ok", f"all {n} values agree with SymPy ({tol})", None
+    if s == "unchecked":
+        return "info", "not checked against SymPy (--no-check)", None
+    if s == "disagree":
+        k = sum(1 for c in r.components if c.check == "disagree")
+        return "bad", f"{k} of {n} values disagree with SymPy ({tol})", None
+    if s in ("timeout", "symbolic failed"):
+        first = next((w for w in r.warnings if w.startswith(("the symbolic check",
+                                                            "symbolic check failed"))), None)
+        if first:
+            return "warn", f"{first}: the tape's values are not checked", first
+        k = sum(1 for c in r.components if c.check == "no value")
+        return "warn", f"SymPy gave no number for {k} of {n} values: those are not checked", None
+    if r.warnings:
+        return "warn", r.warnings[0], r.warnings[0]
+    return "warn", s, None
+
+
+def _notes_to_stderr(report):
+    for r in report.results:
+        kind, text, said = verdict(report, r)
+        where = point_text(r.point)
+        if kind in ("bad", "warn"):
+            click.echo(f"hod: at {where}: {text}", err=True)
+        for w in r.warnings:
+            if w != said:
+                click.echo(f"hod: at {where}: {w}", err=True)
+
+
+# --- the table ---------------------------------------------------------------------------
+
+_VERDICT_MARK = {"ok": ("✓", "OK:", "bold green"), "bad": ("✗", "FAIL:", "bold red"),
+                 "warn": ("!", "!", "bold yellow"), "info": ("–", "-", "dim")}
+_MAX_FORM = 160
+_MIN_FORM = 14
+
+
+def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
+    """One rich table per point, each followed by its one-line verdict.
+
+    ``color=None`` follows the terminal (and ``NO_COLOR``); ``ascii_only=None`` uses ASCII
+    marks and labels when the output encoding cannot show the Unicode ones.
+    """
+    from rich import box
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    kw = {}
+    if color is False:
+        kw["no_color"] = True
+        kw["color_system"] = None
+    elif color is True:
+        kw["force_terminal"] = True
+    file = file if file is not None else sys.stdout
+    console = Console(file=file, width=width, highlight=False, soft_wrap=False, emoji=False,
+                      **kw)
+    if ascii_only is None:
+        encoding = (getattr(file, "encoding", None) or "utf-8").lower().replace("-", "")
+        ascii_only = not encoding.startswith("utf")
+    checked = report.checked
+    for k, r in enumerate(report.results):
+        if k:
+            console.print()
+        head = Text()
+        head.append(f"hod {report.derivative}  ", style="bold")
+        head.append(report.expression, style="bold cyan")
+        head.append(f"  at {point_text(r.point)}")
+        console.print(head)
+        rows = []
+        for c in r.components:
+            # every digit where they disagree, so that the difference shows
+            exact = c.check == "disagree"
+            row = [c.ascii_label if ascii_only else c.label, _short(c.tape, exact)]
+            if checked:
+                uni, asc, _ = _MARKS.get(c.check, (c.check, c.check, ""))
+                row += [_short(c.symbolic, exact), _diff(c.abs_diff), _diff(c.rel_diff),
+                        asc if ascii_only else uni]
+            rows.append(row)
+        headers = ["derivative", "hod"] + (["SymPy", "abs diff", "rel diff", "check"]
+                                           if checked else [])
+        forms = [_form(c.form) for c in r.components] if checked else None
+        # Forms go in a column when it can be at least _MIN_FORM wide, else below the table.
+        # (no outer edge, no edge padding: each column costs its width + 3, less 3 in all)
+        fixed = sum(max(len(h), *(len(row[i]) for row in rows)) + 3
+                    for i, h in enumerate(headers)) - 3
+        inline = bool(forms) and any(forms) and console.width - fixed - 3 >= _MIN_FORM
+        table = Table(box=box.ASCII if ascii_only else box.HEAVY_HEAD, show_edge=False,
+                      pad_edge=False)
+        for i, h in enumerate(headers):
+            text_col = i == 0 or (checked and i == len(headers) - 1)
+            # numbers fold rather than lose digits when the console is very narrow
+            table.add_column(h, justify="left" if text_col else "right", no_wrap=text_col,
+                             overflow="fold")
+            if i == 0 and inline:
+                table.add_column("symbolic", overflow="fold", min_width=_MIN_FORM)
+        for c, row, form in zip(r.components, rows, forms or [None] * len(rows)):
+            cells = [Text(x) for x in row]
+            if checked:
+                cells[-1].stylize(_MARKS.get(c.check, ("", "", ""))[2])
+            if inline:
+                cells.insert(1, Text(form))
+            table.add_row(*cells)
+        console.print(table)
+        if forms is not None and not inline and any(forms):
+            below = Table.grid(padding=(0, 1))
+            below.add_column(no_wrap=True)
+            below.add_column(overflow="fold")
+            for row, form in zip(rows, forms):
+                if form:
+                    below.add_row(Text(row[0]), Text("= " + form))
+            console.print(below)
+        kind, text, said = verdict(report, r)
+        uni, asc, style = _VERDICT_MARK[kind]
+        line = Text()
+        line.append(asc if ascii_only else uni, style=style)
+        line.append(" " + text, style=style if kind != "info" else "")
+        console.print(line)
+        for w in r.warnings:
+            if w != said:
+                console.print(Text(("  also: " if kind != "info" else "  ") + w))
+
+
+def _form(form):
+    form = form or ""
+    return form if len(form) <= _MAX_FORM else form[:_MAX_FORM] + "..."
+
+
+def _short(x, exact=False):
+    """A number for the table: up to 15 significant digits, or all of them if ``exact``."""
+    if x is None:
+        return ""
+    x = float(x)
+    if exact or (math.isfinite(x) and x.is_integer() and abs(x) < 1e15):
+        return fmt_number(x)
+    return format(x, ".15g")
+
+
+def _diff(x):
+    if x is None:
+        return ""
+    if x == 0:
+        return "0"
+    if math.isinf(x):
+        return "inf"
+    return f"{x:.1e}"
