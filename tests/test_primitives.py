@@ -196,13 +196,6 @@ def test_the_completeness_check_catches_a_missing_rule():
     assert _incomplete(TABLE["sin"]) == []
 
 
-@pytest.mark.skip(reason="Taylor rules (taylor=) are declared with the Taylor-mode engine; "
-                         "enable this check when it lands")
-def test_every_table_entry_has_a_taylor_rule():
-    missing = [name for name, p in TABLE.items() if p.differentiable and p.taylor is None]
-    assert not missing, f"primitives without a Taylor rule: {missing}"
-
-
 @pytest.mark.parametrize("name", sorted(n for n, p in TABLE.items() if p.generic))
 def test_generic_primitive_runs_on_sympy_object_arrays(name):
     assert name in GENERIC_EXAMPLES, f"add an example call of generic primitive {name}"

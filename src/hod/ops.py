@@ -27,11 +27,11 @@ import math
 
 import numpy as np
 
+from . import taylor as taylor_rules
 from .graph import Expr
 from .graph import call as graph_call
 from .tape import apply
 from .tensor import Tensor, as_value
-from . import taylor as taylor_rules
 
 # Markers for constant partial derivatives, which need no multiplication.
 ONE = "one"

@@ -1155,6 +1155,23 @@ def taylor(f, x0, order, direction=None):
     return e.coefficients
 
 
+def _rescue_scale(c, n):
+    """A power of two s (per element) with c_k s^k of order 1 at the highest order k whose
+    coefficient is still a normal float; None if there is none (nothing to rescue)."""
+    mag = np.abs(c[:n + 1]).reshape(n + 1, -1)
+    ok = mag > 1e-250
+    ok[0] = False
+    if not ok.any():
+        return None
+    k = (n - np.argmax(ok[::-1], axis=0)).astype(np.float64)  # highest normal order
+    has = ok.any(axis=0)
+    ck = mag[k.astype(np.int64), np.arange(mag.shape[1])]
+    with np.errstate(divide="ignore"):
+        m = np.where(has, np.round(-np.log2(np.where(has, ck, 1.0)) / k), 0.0)
+    scale = np.exp2(np.clip(m, 0.0, 60.0)).reshape(c.shape[1:])
+    return scale if np.any(scale > 1.0) else None
+
+
 def derivative(f, n=1):
     """The ``n``-th derivative of a scalar function of one variable, by Taylor mode.
 
@@ -1171,16 +1188,34 @@ def derivative(f, n=1):
     def d(x):
         e = expand(f, x, n)
         _warn_kinks(e.kinks)
-        return Tensor._wrap(_times_factorial(e.coefficients[n], n))
+        c = e.coefficients
+        if n > 150 and np.any(np.abs(c[n]) < 1e-290):
+            scale = _rescue_scale(c, n)
+            if scale is not None:
+                # f^(n)/n! underflowed (1/170! < 1e-306): expand along a direction s = 2^m,
+                # whose coefficients are c_k s^k, and divide by s^n step by step.
+                out = expand(f, x, n, direction=scale).coefficients[n]
+                for k in range(1, n + 1):
+                    out = out * (k / scale)
+                return Tensor._wrap(np.asarray(out, dtype=np.float64))
+        return Tensor._wrap(_times_factorial(c[n], n))
 
     d.__name__ = f"derivative_{n}"
     return d
+
+
+def _check_names(names, point):
+    for name in names:
+        if name not in point:
+            raise UsageError(f"cannot differentiate with respect to {name!r}: it has no value")
 
 
 def _partial_values(f, primals, names, orders):
     """The mixed partial of multi-index ``orders`` (one int per argument) at ``primals``."""
     total = sum(orders)
     n = len(orders)
+    if names is not None:
+        _check_names(names, primals)
     if total == 0:
         seeds = primals if isinstance(f, _graph.Expr) else [np.asarray(as_value(p))
                                                             for p in primals]
@@ -1262,6 +1297,7 @@ def _tensor_values(f, x0, order, names=None):
         xshape = x0.shape
         n = x0.size
     else:
+        _check_names(names, x0)
         xshape = (len(names),)
         n = len(names)
     if d == 0 or n == 0:
