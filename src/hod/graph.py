@@ -196,33 +196,44 @@ def _mpmath_const(node):
         return mpmath.mpf(node.value)
 
 
-def evaluate(roots, env, backend="tensor", on_node=None):
+def evaluate(roots, env, backend="tensor", on_node=None, order=None):
     """Evaluate graph ``roots`` with variable values ``env`` (name -> value) on a backend.
 
     ``backend`` is ``"tensor"`` (hod tensors through the tape machinery; ``env`` holds tensors
-    or numbers), ``"sympy"`` (``env`` holds SymPy objects) or ``"mpmath"`` (``env`` holds
-    mpmath numbers; the caller sets the precision).  ``on_node(node, value, arg_values)`` is
-    called after each primitive node (used to find domain errors and kinks).
+    or numbers), ``"sympy"`` (``env`` holds SymPy objects), ``"mpmath"`` (``env`` holds
+    mpmath numbers; the caller sets the precision), or a function ``apply(prim, args, params)``
+    (Taylor mode passes its rule dispatcher; constants are then plain floats).
+    ``on_node(node, value, arg_values)`` is called after each primitive node (used to find
+    domain errors and kinks).  ``order`` may give ``topological(roots)`` precomputed.
     Returns one value per root (or one value if ``roots`` is a single node).
     """
     single = isinstance(roots, Expr)
     rl = [roots] if single else list(roots)
-    values = {}
-    if backend == "sympy":
-        import sympy as module
+    if backend == "tensor":
+        def apply(prim, args, params):
+            return prim(*args, **params)
+        constant = _float_const
+    elif backend == "sympy":
+        import sympy
+
+        def apply(prim, args, params):
+            return prim.sym(sympy, *args, **params)
+        constant = _sympy_const
     elif backend == "mpmath":
-        import mpmath as module
+        import mpmath
+
+        def apply(prim, args, params):
+            return prim.mp(mpmath, *args, **params)
+        constant = _mpmath_const
+    elif callable(backend):
+        apply, constant = backend, _float_const
     else:
-        module = None
-    for node in topological(rl):
+        raise ValueError(f"unknown backend {backend!r}")
+    values = {}
+    for node in (order if order is not None else topological(rl)):
         op = node.op
         if op == "const":
-            if backend == "sympy":
-                v = _sympy_const(node)
-            elif backend == "mpmath":
-                v = _mpmath_const(node)
-            else:
-                v = node.value
+            v = constant(node)
         elif op == "var":
             try:
                 v = env[node.label]
@@ -232,18 +243,16 @@ def evaluate(roots, env, backend="tensor", on_node=None):
                 raise UsageError(f"no value given for variable {node.label!r}") from None
         else:
             args = [values[id(a)] for a in node.args]
-            prim = node.prim
-            if backend == "tensor":
-                v = prim(*args, **node.params)
-            elif backend == "sympy":
-                v = prim.sym(module, *args, **node.params)
-            else:
-                v = prim.mp(module, *args, **node.params)
+            v = apply(node.prim, args, node.params)
             if on_node is not None:
                 on_node(node, v, args)
         values[id(node)] = v
     out = [values[id(r)] for r in rl]
     return out[0] if single else out
+
+
+def _float_const(node):
+    return node.value
 
 
 def to_sympy(roots, symbols=None):

@@ -643,7 +643,7 @@ def from_derivative(prim, args, params):
             v[1:] += a.c[1:] * entry[1]
             continue
         env = {f"__arg{k}": b for k, b in enumerate(lower)}
-        c = _evaluate(entry[2], env)[id(entry[1])]
+        c = _graph.evaluate(entry[1], env, apply_rule, order=entry[2])
         ju = a.c[1:] * ks[1:]
         if isinstance(c, Series):
             v[1:] += _cauchy(ju, c.c, K - 1) / ks[1:]
@@ -806,32 +806,13 @@ def matmul_rule(prim, args, params):
 # Propagation through graphs and recorded tapes
 # =========================================================================================
 
-def _evaluate(order, env):
-    """Evaluate nodes (in topological order) on series; returns {id(node): value}."""
-    values = {}
-    for node in order:
-        op = node.op
-        if op == "const":
-            v = node.value
-        elif op == "var":
-            try:
-                v = env[node.label]
-            except KeyError:
-                raise UsageError(f"no value given for variable {node.label!r}") from None
-        else:
-            v = apply_rule(node.prim, [values[id(a)] for a in node.args], node.params)
-        values[id(node)] = v
-    return values
-
-
 def propagate(roots, env):
     """Propagate series through graph ``roots``; ``env`` maps variable names to a
     :class:`Series` or a constant.  Returns one value (Series or constant) per root."""
     single = isinstance(roots, _graph.Expr)
     rl = [roots] if single else list(roots)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        values = _evaluate(_graph.topological(rl), env)
-    out = [values[id(r)] for r in rl]
+        out = _graph.evaluate(rl, env, apply_rule)
     return out[0] if single else out
 
 
