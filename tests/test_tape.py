@@ -696,3 +696,37 @@ def test_a_ten_thousand_deep_expression_graph_is_traversed_without_recursion():
     assert float(tape.gradient(y, x)) == pytest.approx(d1_ref, rel=1e-10)
     assert graph.to_text(e).startswith("sin(sin(")
     del e, order  # dropping the deep graph must not recurse either
+
+
+def test_deferred_cotangents_give_the_same_jacobian_in_place_and_recorded():
+    """getitem's deferred scatters and subtract's deferred signs are added in place into one
+    buffer when nothing records the backward pass, and through recorded operations when a tape
+    does: both must give the Jacobian of the explicit formula."""
+    rng = np.random.default_rng(3)
+    x0 = rng.normal(size=12)
+
+    def f(x):
+        return (x[1:] - x[:-1] ** 2) * x[::2].sum() - x[[0, 0, 3]].sum() * x[2:-1:3].sum() \
+            + hod.concat([x[:4], -x[4:8], x[8:]], 0)[:11]
+
+    def explicit(x):
+        x = np.asarray(x)
+        return ((x[1:] - x[:-1] ** 2) * x[::2].sum() - x[[0, 0, 3]].sum() * x[2:-1:3].sum()
+                + np.concatenate([x[:4], -x[4:8], x[8:]])[:11])
+
+    h = 1e-6
+    want = np.stack([(explicit(x0 + h * e) - explicit(x0 - h * e)) / (2 * h)
+                     for e in np.eye(12)], axis=-1)
+    x = hod.constant(x0)
+    with hod.GradientTape() as tape:
+        tape.watch(x)
+        y = f(x)
+    in_place = tape.jacobian(y, x).numpy()
+    with hod.GradientTape(persistent=True) as outer:  # recording: no in-place accumulation
+        outer.watch(x)
+        with hod.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        recorded = tape.jacobian(y, x).numpy()
+    np.testing.assert_allclose(in_place, want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(recorded, in_place, rtol=1e-13, atol=1e-13)

@@ -30,6 +30,7 @@ import numpy as np
 from . import taylor as taylor_rules
 from .graph import Expr
 from .graph import call as graph_call
+from ._threads import elementwise as _par
 from .tape import apply
 from .tensor import Tensor, as_value
 
@@ -75,10 +76,20 @@ class Primitive:
         return f"<hod primitive {self.name}>"
 
     # --- reverse mode ---------------------------------------------------------------------
+    # A cotangent may arrive as Negated(t), standing for -t: subtract's rule defers its sign
+    # instead of negating a (possibly batched) cotangent.  Elementwise rules fold the sign into
+    # their partial, which has no batch axes; linear structural rules pass it through.
+    defers_sign = True
+
     def vjp(self, i, g, node, g_is_seed=False):
-        """The cotangent of input ``i`` given the output's cotangent ``g``."""
+        """The cotangent of input ``i`` given the output's cotangent ``g`` (a tensor or
+        :class:`Negated`)."""
+        neg = type(g) is Negated
+        if neg:
+            g = g.t
         if self._vjp is not None:
-            return self._vjp(i, g, node)
+            r = self._vjp(i, g, node)
+            return Negated(r) if neg and r is not None else r
         p = self.partials[i]
         if p is None:
             return None
@@ -87,17 +98,33 @@ class Primitive:
         if p is ONE:
             r = g
         elif p is MINUS_ONE:
-            r = negative(g)
+            r, neg = g, not neg
         else:
             d = p(*node.inputs, node.output)
-            if g_is_seed and np.shape(as_value(d)) == out_shape:
-                # The seed is all ones: skip the multiplication.
-                r = d if isinstance(d, Tensor) else Tensor._wrap(np.array(d, dtype=np.float64))
+            if type(d) is Scaled:
+                scale, d = (-d.s if neg else d.s), d.t
+                neg = False
+                if g_is_seed and d._value.shape == out_shape:
+                    r = multiply(scale, d)
+                elif g._value.ndim == len(out_shape):
+                    # Scale the cotangent first: when g is a constant of an outer tape (as in
+                    # a Hessian), only the product with d is recorded, one operation fewer
+                    # for the outer backward pass, which carries a whole batch of rows.
+                    r = multiply(multiply(g, scale), d)
+                else:
+                    r = multiply(g, multiply(scale, d))
             else:
-                r = multiply(g, d)
-        if r._value.shape == x_shape:
-            return r
-        return _sum_to(r, x_shape, len(out_shape))
+                if neg:
+                    d = negative(d) if isinstance(d, Tensor) else -as_value(d)
+                    neg = False
+                if g_is_seed and np.shape(as_value(d)) == out_shape:
+                    # The seed is all ones: skip the multiplication.
+                    r = d if isinstance(d, Tensor) else Tensor._wrap(np.array(d, np.float64))
+                else:
+                    r = multiply(g, d)
+        if r._value.shape != x_shape:
+            r = _sum_to(r, x_shape, len(out_shape))
+        return Negated(r) if neg else r
 
     # --- forward mode ---------------------------------------------------------------------
     def jvp(self, tangents, node):
@@ -121,13 +148,123 @@ class Primitive:
             elif p is MINUS_ONE:
                 term = negative(t)
             else:
-                term = multiply(t, p(*node.inputs, node.output))
+                term = multiply(t, partial_value(p(*node.inputs, node.output)))
             total = term if total is None else add(total, term)
         if total is not None and _shape(total) != lead + out_shape:
             # a tangent of an input that was broadcast (x + y with x smaller) has the shape of
             # that input: give it the output's shape
             total = broadcast_to(total, lead + out_shape)
         return total
+
+
+class Scaled:
+    """A partial derivative given as a constant times a tensor, ``s * t`` (``power``: p·x^(p-1),
+    ``cos``: -1·sin x), so that the reverse rule can choose where the constant goes."""
+
+    __slots__ = ("s", "t")
+
+    def __init__(self, s, t):
+        self.s = float(s)
+        self.t = t
+
+
+def partial_value(d):
+    """A partial derivative as a value: :class:`Scaled` becomes the product."""
+    return multiply(d.s, d.t) if type(d) is Scaled else d
+
+
+class Negated:
+    """A cotangent with a pending sign: stands for ``-t`` (see :meth:`Primitive.vjp`)."""
+
+    __slots__ = ("t",)
+
+    def __init__(self, t):
+        self.t = t
+
+
+class Scattered:
+    """A cotangent that is zero except at ``index``: getitem's reverse rule defers its
+    scatter, so that when nothing records the backward pass several of them add into one
+    buffer instead of each zeroing a full array."""
+
+    __slots__ = ("g", "index", "shape", "nb")
+
+    def __init__(self, g, index, shape, nb):
+        self.g, self.index, self.shape, self.nb = g, index, shape, nb
+
+
+class Buffer:
+    """A fresh array owned by one backward pass, which later cotangents are added into."""
+
+    __slots__ = ("a",)
+
+    def __init__(self, a):
+        self.a = a
+
+
+def materialize(g):
+    """A cotangent as a tensor (deferred forms become the operations they stand for)."""
+    t = type(g)
+    if t is Negated:
+        return negative(materialize(g.t))
+    if t is Scattered:
+        return _scatter_p(materialize(g.g), index=g.index, shape=g.shape, nb=g.nb)
+    if t is Buffer:
+        return Tensor._wrap(g.a)
+    return g
+
+
+def _add_into(buf, g, sign=1.0):
+    """buf += sign * g in place, for a cotangent ``g`` in any form."""
+    t = type(g)
+    if t is Negated:
+        return _add_into(buf, g.t, -sign)
+    if t is Scattered:
+        v = materialize(g.g)._value
+        full = (slice(None),) * g.nb + g.index
+        if _advanced(g.index):
+            np.add.at(buf, full, v if sign > 0 else -v)
+        elif sign > 0:
+            buf[full] += v
+        else:
+            buf[full] -= v
+        return
+    v = g.a if t is Buffer else g._value
+    if sign > 0:
+        np.add(buf, v, out=buf)
+    else:
+        np.subtract(buf, v, out=buf)
+
+
+def accumulate(prev, g, in_place=False):
+    """``prev + g`` for cotangents in any form.  A sign costs no operation; with ``in_place``
+    (nothing records the backward pass) scattered cotangents add into one owned buffer."""
+    if prev is None:
+        return g
+    if in_place and (type(prev) in (Scattered, Buffer) or type(g) in (Scattered, Buffer)):
+        if type(prev) is not Buffer:
+            if type(g) is Buffer:
+                prev, g = g, prev
+            else:
+                first = prev if type(prev) is Scattered else g
+                other = g if first is prev else prev
+                v = materialize(first.g)._value
+                prev = Buffer(_scatter_impl(v, first.index, first.shape, first.nb))
+                g = other
+        _add_into(prev.a, g)
+        return prev
+    if type(prev) in (Scattered, Buffer):
+        prev = materialize(prev)
+    if type(g) in (Scattered, Buffer):
+        g = materialize(g)
+    pn, gn = type(prev) is Negated, type(g) is Negated
+    if pn and gn:
+        return Negated(add(materialize(prev.t), materialize(g.t)))
+    if pn:
+        return subtract(g, materialize(prev.t))
+    if gn:
+        return subtract(prev, materialize(g.t))
+    return add(prev, g)
 
 
 TABLE: dict[str, Primitive] = {}
@@ -186,11 +323,14 @@ def convert(x):
 # Elementwise primitives
 # =========================================================================================
 
+_square = _par(np.square)
+
+
 def _power_impl(x, y):
     if isinstance(y, (float, np.floating)) or (isinstance(y, np.ndarray) and y.ndim == 0):
         yv = float(y)
         if yv == 2.0:
-            return np.square(x)
+            return _square(x)
         if yv == 1.0:
             return np.array(x, dtype=np.result_type(x, np.float64), copy=True)
         if yv == 0.5:
@@ -203,12 +343,12 @@ def _power_dx(x, y, ans):
     if not isinstance(y, Tensor) and np.ndim(yv) == 0:
         p = float(yv)
         if p == 2.0:
-            return multiply(2.0, x)
+            return Scaled(2.0, x)
         if p == 1.0:
             return Tensor._wrap(np.ones(_shape(x)))
         if p == 0.0:
             return Tensor._wrap(np.zeros(_shape(x)))
-        return multiply(p, power(x, p - 1.0))
+        return Scaled(p, power(x, p - 1.0))
     return multiply(y, power(x, subtract(y, 1.0)))
 
 
@@ -217,25 +357,25 @@ def _is_zero(x):
 
 
 add = primitive(
-    "add", np.add, nargs=2, partials=(ONE, ONE), sym=lambda S, a, b: a + b,
+    "add", _par(np.add), nargs=2, partials=(ONE, ONE), sym=lambda S, a, b: a + b,
     domain=((-3, 3), (-3, 3)), doc="a + b",
     taylor=taylor_rules.add_rule)
 subtract = primitive(
-    "subtract", np.subtract, nargs=2, partials=(ONE, MINUS_ONE), sym=lambda S, a, b: a - b,
+    "subtract", _par(np.subtract), nargs=2, partials=(ONE, MINUS_ONE), sym=lambda S, a, b: a - b,
     domain=((-3, 3), (-3, 3)), doc="a - b",
     taylor=taylor_rules.subtract_rule)
 multiply = primitive(
-    "multiply", np.multiply, nargs=2,
+    "multiply", _par(np.multiply), nargs=2,
     partials=(lambda a, b, ans: b, lambda a, b, ans: a), sym=lambda S, a, b: a * b,
     domain=((-3, 3), (-3, 3)), doc="a * b",
     taylor=taylor_rules.multiply_rule)
 divide = primitive(
-    "divide", np.divide, nargs=2,
+    "divide", _par(np.divide), nargs=2,
     partials=(lambda a, b, ans: divide(1.0, b), lambda a, b, ans: negative(divide(ans, b))),
     sym=lambda S, a, b: a / b, domain=((-3, 3), (0.5, 3)), doc="a / b",
     taylor=taylor_rules.divide_rule)
 negative = primitive(
-    "negative", np.negative, partials=(MINUS_ONE,), sym=lambda S, x: -x,
+    "negative", _par(np.negative), partials=(MINUS_ONE,), sym=lambda S, x: -x,
     domain=((-3, 3),), doc="-x",
     taylor=taylor_rules.negative_rule)
 power = primitive(
@@ -244,82 +384,82 @@ power = primitive(
     sym=lambda S, x, y: x ** y, domain=((0.5, 3), (-2.5, 2.5)), doc="x ** y",
     taylor=taylor_rules.power_rule)
 exp = primitive(
-    "exp", np.exp, partials=(lambda x, ans: ans,), sym=lambda S, x: S.exp(x),
+    "exp", _par(np.exp), partials=(lambda x, ans: ans,), sym=lambda S, x: S.exp(x),
     domain=((-3, 3),), doc="e ** x",
     taylor=taylor_rules.exp_rule)
 expm1 = primitive(
-    "expm1", np.expm1, partials=(lambda x, ans: add(ans, 1.0),),
+    "expm1", _par(np.expm1), partials=(lambda x, ans: add(ans, 1.0),),
     sym=lambda S, x: S.exp(x) - 1, mp=lambda M, x: M.expm1(x), domain=((-3, 3),),
     doc="exp(x) - 1, accurate near 0",
     taylor=taylor_rules.output_polynomial(1.0, 1.0))
 log = primitive(
-    "log", np.log, partials=(lambda x, ans: divide(1.0, x),), sym=lambda S, x: S.log(x),
+    "log", _par(np.log), partials=(lambda x, ans: divide(1.0, x),), sym=lambda S, x: S.log(x),
     domain=((0.2, 5),), doc="natural logarithm",
     taylor=taylor_rules.log_rule)
 log1p = primitive(
-    "log1p", np.log1p, partials=(lambda x, ans: divide(1.0, add(x, 1.0)),),
+    "log1p", _par(np.log1p), partials=(lambda x, ans: divide(1.0, add(x, 1.0)),),
     sym=lambda S, x: S.log(1 + x), mp=lambda M, x: M.log1p(x), domain=((-0.8, 3),),
     doc="log(1 + x), accurate near 0",
     taylor=taylor_rules.from_derivative)
 sqrt = primitive(
-    "sqrt", np.sqrt, partials=(lambda x, ans: divide(0.5, ans),), sym=lambda S, x: S.sqrt(x),
+    "sqrt", _par(np.sqrt), partials=(lambda x, ans: divide(0.5, ans),), sym=lambda S, x: S.sqrt(x),
     domain=((0.2, 5),), doc="square root",
     taylor=taylor_rules.sqrt_rule)
 sin = primitive(
-    "sin", np.sin, partials=(lambda x, ans: cos(x),), sym=lambda S, x: S.sin(x),
+    "sin", _par(np.sin), partials=(lambda x, ans: cos(x),), sym=lambda S, x: S.sin(x),
     domain=((-3, 3),),
     taylor=taylor_rules.sin_rule)
 cos = primitive(
-    "cos", np.cos, partials=(lambda x, ans: negative(sin(x)),), sym=lambda S, x: S.cos(x),
+    "cos", _par(np.cos), partials=(lambda x, ans: Scaled(-1.0, sin(x)),), sym=lambda S, x: S.cos(x),
     domain=((-3, 3),),
     taylor=taylor_rules.cos_rule)
 tan = primitive(
-    "tan", np.tan, partials=(lambda x, ans: add(1.0, square(ans)),),
+    "tan", _par(np.tan), partials=(lambda x, ans: add(1.0, square(ans)),),
     sym=lambda S, x: S.tan(x), domain=((-1.2, 1.2),),
     taylor=taylor_rules.output_polynomial(1.0, 0.0, 1.0))
 asin = primitive(
-    "asin", np.arcsin, partials=(lambda x, ans: divide(1.0, sqrt(subtract(1.0, square(x)))),),
+    "asin", _par(np.arcsin), partials=(lambda x, ans: divide(1.0, sqrt(subtract(1.0, square(x)))),),
     sym=lambda S, x: S.asin(x), domain=((-0.9, 0.9),),
     taylor=taylor_rules.from_derivative)
 acos = primitive(
-    "acos", np.arccos,
+    "acos", _par(np.arccos),
     partials=(lambda x, ans: divide(-1.0, sqrt(subtract(1.0, square(x)))),),
     sym=lambda S, x: S.acos(x), domain=((-0.9, 0.9),),
     taylor=taylor_rules.from_derivative)
 atan = primitive(
-    "atan", np.arctan, partials=(lambda x, ans: divide(1.0, add(1.0, square(x))),),
+    "atan", _par(np.arctan), partials=(lambda x, ans: divide(1.0, add(1.0, square(x))),),
     sym=lambda S, x: S.atan(x), domain=((-3, 3),),
     taylor=taylor_rules.from_derivative)
 atan2 = primitive(
-    "atan2", np.arctan2, nargs=2,
+    "atan2", _par(np.arctan2), nargs=2,
     partials=(lambda y, x, ans: divide(x, add(square(x), square(y))),
               lambda y, x, ans: divide(negative(y), add(square(x), square(y)))),
     sym=lambda S, y, x: S.atan2(y, x), domain=((0.3, 3), (0.3, 3)),
     doc="atan2(y, x): the angle of the point (x, y)",
     taylor=taylor_rules.from_derivative)
 sinh = primitive(
-    "sinh", np.sinh, partials=(lambda x, ans: cosh(x),), sym=lambda S, x: S.sinh(x),
+    "sinh", _par(np.sinh), partials=(lambda x, ans: cosh(x),), sym=lambda S, x: S.sinh(x),
     domain=((-3, 3),),
     taylor=taylor_rules.sinh_rule)
 cosh = primitive(
-    "cosh", np.cosh, partials=(lambda x, ans: sinh(x),), sym=lambda S, x: S.cosh(x),
+    "cosh", _par(np.cosh), partials=(lambda x, ans: sinh(x),), sym=lambda S, x: S.cosh(x),
     domain=((-3, 3),),
     taylor=taylor_rules.cosh_rule)
 tanh = primitive(
-    "tanh", np.tanh, partials=(lambda x, ans: subtract(1.0, square(ans)),),
+    "tanh", _par(np.tanh), partials=(lambda x, ans: subtract(1.0, square(ans)),),
     sym=lambda S, x: S.tanh(x), domain=((-3, 3),),
     taylor=taylor_rules.output_polynomial(1.0, 0.0, -1.0))
 asinh = primitive(
-    "asinh", np.arcsinh, partials=(lambda x, ans: divide(1.0, sqrt(add(square(x), 1.0))),),
+    "asinh", _par(np.arcsinh), partials=(lambda x, ans: divide(1.0, sqrt(add(square(x), 1.0))),),
     sym=lambda S, x: S.asinh(x), domain=((-3, 3),),
     taylor=taylor_rules.from_derivative)
 acosh = primitive(
-    "acosh", np.arccosh,
+    "acosh", _par(np.arccosh),
     partials=(lambda x, ans: divide(1.0, sqrt(subtract(square(x), 1.0))),),
     sym=lambda S, x: S.acosh(x), domain=((1.2, 4),),
     taylor=taylor_rules.from_derivative)
 atanh = primitive(
-    "atanh", np.arctanh, partials=(lambda x, ans: divide(1.0, subtract(1.0, square(x))),),
+    "atanh", _par(np.arctanh), partials=(lambda x, ans: divide(1.0, subtract(1.0, square(x))),),
     sym=lambda S, x: S.atanh(x), domain=((-0.9, 0.9),),
     taylor=taylor_rules.from_derivative)
 
@@ -342,12 +482,12 @@ softplus = primitive(
     doc="log(1 + exp(x)), computed without overflow",
     taylor=taylor_rules.from_derivative)
 abs = primitive(
-    "abs", np.abs, partials=(lambda x, ans: sign(x),), sym=lambda S, x: S.Abs(x),
+    "abs", _par(np.abs), partials=(lambda x, ans: sign(x),), sym=lambda S, x: S.Abs(x),
     mp=lambda M, x: M.fabs(x), domain=((0.2, 3),), kink=_is_zero,
     convention="abs'(0) = 0", doc="|x|",
     taylor=taylor_rules.abs_rule)
 sign = primitive(
-    "sign", np.sign, partials=(lambda x, ans: Tensor._wrap(np.zeros(_shape(x))),),
+    "sign", _par(np.sign), partials=(lambda x, ans: Tensor._wrap(np.zeros(_shape(x))),),
     sym=lambda S, x: S.sign(x), domain=((0.2, 3),), kink=_is_zero,
     convention="sign'(0) = 0 (sign jumps at 0)", doc="-1, 0 or 1",
     taylor=taylor_rules.sign_rule)
@@ -357,7 +497,7 @@ relu = primitive(
     kink=_is_zero, convention="relu'(0) = 0", doc="max(x, 0)",
     taylor=taylor_rules.relu_rule)
 maximum = primitive(
-    "maximum", np.maximum, nargs=2,
+    "maximum", _par(np.maximum), nargs=2,
     partials=(lambda a, b, ans: _float(greater_equal(a, b)),
               lambda a, b, ans: _float(less(a, b))),
     sym=lambda S, a, b: S.Max(a, b), mp=lambda M, a, b: builtins.max(a, b),
@@ -366,7 +506,7 @@ maximum = primitive(
     doc="the larger of a and b, elementwise",
     taylor=taylor_rules.maximum_rule)
 minimum = primitive(
-    "minimum", np.minimum, nargs=2,
+    "minimum", _par(np.minimum), nargs=2,
     partials=(lambda a, b, ans: _float(less_equal(a, b)),
               lambda a, b, ans: _float(greater(a, b))),
     sym=lambda S, a, b: S.Min(a, b), mp=lambda M, a, b: builtins.min(a, b),
@@ -579,7 +719,7 @@ def _getitem_jvp(ts, node):
 
 def _getitem_vjp(i, g, node):
     nb = _nb(g, np.ndim(node.output._value))
-    return _scatter_p(g, index=node.params["index"], shape=_shape(node.inputs[0]), nb=nb)
+    return Scattered(g, node.params["index"], _shape(node.inputs[0]), nb)
 
 
 _getitem_p = primitive(
@@ -588,11 +728,36 @@ _getitem_p = primitive(
     taylor=taylor_rules.linear)
 
 
+def _slice_complement(k, size):
+    """Slices covering the indices of range(size) that slice ``k`` (positive step) omits."""
+    lo, hi, step = k.indices(size)
+    if hi <= lo:
+        return [slice(None)]
+    last = lo + (hi - 1 - lo) // step * step
+    pieces = [slice(0, lo), slice(last + 1, None)]
+    pieces += [slice(lo + r, last, step) for r in range(1, step)]
+    return pieces
+
+
 def _scatter_impl(g, index, shape, nb):
     gshape = np.shape(g)
-    out = np.zeros(gshape[:nb] + tuple(shape), dtype=np.result_type(g, np.float64)
-                   if not (isinstance(g, np.ndarray) and g.dtype == object) else object)
+    full_shape = gshape[:nb] + tuple(shape)
     full = (slice(None),) * nb + index
+    if isinstance(g, np.ndarray) and g.dtype == object:
+        out = np.zeros(full_shape, dtype=object)
+    elif len(index) <= len(shape) and all(isinstance(k, slice) and (k.step or 1) > 0
+                                          for k in index):
+        # A (strided) box: write it, and zero only what lies outside it; the backward pass of
+        # x[1:] or x[::2] on a batched cotangent would otherwise zero the whole array first.
+        out = np.empty(full_shape, dtype=np.result_type(g, np.float64))
+        out[full] = g
+        for axis, k in enumerate(index):
+            pre = (slice(None),) * (nb + axis)
+            for piece in _slice_complement(k, shape[axis]):
+                out[pre + (piece,)] = 0.0
+        return out
+    else:
+        out = np.zeros(full_shape, dtype=np.result_type(g, np.float64))
     if _advanced(index):
         np.add.at(out, full, g)
     else:

@@ -173,25 +173,30 @@ def _backward(nodes, targets, cotangents, sources, seed=None):
             if isinstance(a, Tensor) and a._id in relevant:
                 relevant.add(node.output._id)
                 break
+    # Cotangents may be deferred forms (ops.Negated, ops.Scattered, ops.Buffer); when no tape
+    # or accumulator records this pass, scattered ones are added in place into one buffer.
+    in_place = not _tapes and not _accumulators
     adjoints = {}
     for t, c in zip(targets, cotangents):
         if isinstance(t, Tensor) and t._id in relevant:
-            prev = adjoints.get(t._id)
-            adjoints[t._id] = c if prev is None else ops.add(prev, c)
+            adjoints[t._id] = ops.accumulate(adjoints.get(t._id), c)
     if adjoints:
         for node in reversed(nodes):
             out_id = node.output._id
             g = adjoints.get(out_id) if out_id in source_ids else adjoints.pop(out_id, None)
             if g is None:
                 continue
+            if type(g) is not Tensor and not (
+                    type(g) is ops.Negated and type(g.t) is Tensor
+                    and getattr(node.prim, "defers_sign", False)):
+                g = ops.materialize(g)
             for i, a in enumerate(node.inputs):
                 if isinstance(a, Tensor) and a._id in relevant:
                     gi = node.prim.vjp(i, g, node, g is seed)
-                    if gi is None:
-                        continue
-                    prev = adjoints.get(a._id)
-                    adjoints[a._id] = gi if prev is None else ops.add(prev, gi)
-    return [adjoints.get(s._id) if isinstance(s, Tensor) else None for s in sources]
+                    if gi is not None:
+                        adjoints[a._id] = ops.accumulate(adjoints.get(a._id), gi, in_place)
+    return [ops.materialize(adjoints.get(s._id)) if isinstance(s, Tensor) else None
+            for s in sources]
 
 
 class GradientTape:

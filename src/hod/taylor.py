@@ -595,7 +595,7 @@ def _partial_graph(prim, i):
     else:
         xs = [_graph.var(f"__arg{k}") for k in range(len(prim.partials))]
         try:
-            g = p(*xs, _graph.var("__ans"))
+            g = ops.partial_value(p(*xs, _graph.var("__ans")))
         except (TypeError, ValueError, AttributeError) as exc:  # it inspects values
             raise HodError(f"the derivative rule of {prim.name} cannot be evaluated on "
                            f"Taylor series ({exc}); give the entry an explicit Taylor rule"
