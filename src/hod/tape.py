@@ -318,11 +318,17 @@ class GradientTape:
                 raise TypeError(f"gradient sources must be hod tensors or variables, got "
                                 f"{type(s).__name__}")
             if s._id not in self._tracked:
-                what = getattr(s, "name", None) or f"tensor of shape {s.shape}"
-                warnings.warn(
-                    f"gradient source {what} was never watched by this tape, so its gradient "
-                    "is None: call tape.watch(x) before using x, or make it a hod.Variable",
-                    HodWarning, stacklevel=3)
+                if isinstance(s, Variable):
+                    how = ("it was not used while the tape recorded (not inside the `with` "
+                           "block, or only under stop_recording, or before reset)"
+                           if s.trainable else
+                           "it is not trainable: call tape.watch(v) to differentiate by it")
+                    msg = f"gradient source {s.name} was never watched by this tape: {how}"
+                else:
+                    msg = (f"gradient source (a tensor of shape {s.shape}) was never watched by "
+                           "this tape: call tape.watch(x) before using x, or make it a "
+                           "hod.Variable")
+                warnings.warn(msg + "; its gradient is None", HodWarning, stacklevel=3)
         # An unwatched source gets no gradient even if a recorded operation used it.
         return [s if s._id in self._tracked else None for s in sources]
 
