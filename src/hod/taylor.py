@@ -704,7 +704,7 @@ def abs_rule(prim, args, params):
     """|u| = sign(u_0) u away from 0; at u_0 = 0 the convention abs'(0) = 0 (a kink)."""
     (u,) = args
     s = np.sign(u.c[0])
-    if not np.all(s):
+    if np.any(prim.kink(u.c[0])):
         _note_kink(prim)
     c = u.c * s
     c[0] = np.abs(u.c[0])
@@ -714,7 +714,7 @@ def abs_rule(prim, args, params):
 def sign_rule(prim, args, params):
     """sign is locally constant away from 0; at 0 it jumps (reported, derivative 0)."""
     (u,) = args
-    if not np.all(u.c[0]):
+    if np.any(prim.kink(u.c[0])):
         _note_kink(prim)
     c = np.zeros_like(u.c)
     c[0] = np.sign(u.c[0])
@@ -724,7 +724,7 @@ def sign_rule(prim, args, params):
 def relu_rule(prim, args, params):
     """relu(u) = u where u_0 > 0, else 0; at u_0 = 0 the convention relu'(0) = 0."""
     (u,) = args
-    if not np.all(u.c[0]):
+    if np.any(prim.kink(u.c[0])):
         _note_kink(prim)
     return Series(np.where(u.c[0] > 0, u.c, 0.0), u.nb)
 
@@ -735,7 +735,7 @@ def _extremum(prim, args, params, first_wins):
     v0, shape = _out(prim, args, params, K, nb)
     a0 = np.broadcast_to(_zero_order(a), shape[1:])
     b0 = np.broadcast_to(_zero_order(b), shape[1:])
-    if np.any(a0 == b0):
+    if np.any(prim.kink(a0, b0)):
         _note_kink(prim)
     out = _select(first_wins(a0, b0), a, b, shape, nb)
     out.c[0] = v0
