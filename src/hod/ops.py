@@ -68,7 +68,7 @@ class Primitive:
 
     def __call__(self, *args, **params):
         for a in args:
-            if isinstance(a, Expr):  # building a graph, not computing
+            if type(a) is Expr:  # building a graph, not computing
                 return graph_call(self, args, params)
         return apply(self, args, params)
 

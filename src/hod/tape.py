@@ -62,7 +62,10 @@ class Node:
 def _read_values(args):
     """``args`` with each variable replaced by the value it has now, under the variable's id:
     a later ``assign`` does not change what was recorded, nor a gradient built from it."""
-    if not any(isinstance(a, Variable) for a in args):
+    for a in args:
+        if isinstance(a, Variable):
+            break
+    else:
         return args
     read = []
     for a in args:
