@@ -5,7 +5,10 @@ Measured in the same run, interleaved (so that a busy machine slows all of them 
 * ``hod grad "2*x**3+5*y**2" --at x=5,y=2 --no-check --format plain`` against
   ``python -c "import numpy, click, rich.console, rich.table"``;
 * ``hod grad "2*x**3+5*y**2" --at x=5,y=2`` (the checked table) against the same imports plus
-  ``sympy``.
+  ``sympy``;
+* ``hod diff "exp(sin(x))" --order 100 --at x=0.5 --no-check --format plain`` (Taylor mode) and
+  ``hod taylor "exp(sin(x))" --order 20 --at x=0.5 --no-check --format plain`` against the
+  bare imports.
 
 Each command runs as ``python -m hod ...`` with the current interpreter, so the console-script
 wrapper does not count.  Every run reads compiled bytecode from one temporary cache
@@ -34,8 +37,13 @@ CASES = {
     "hod --no-check plain": [sys.executable, "-m", "hod", "grad", EXPR, "--at", "x=5,y=2",
                              "--no-check", "--format", "plain"],
     "hod checked table": [sys.executable, "-m", "hod", "grad", EXPR, "--at", "x=5,y=2"],
+    "hod diff order 100": [sys.executable, "-m", "hod", "diff", "exp(sin(x))", "--order", "100",
+                           "--at", "x=0.5", "--no-check", "--format", "plain"],
+    "hod taylor order 20": [sys.executable, "-m", "hod", "taylor", "exp(sin(x))", "--order",
+                            "20", "--at", "x=0.5", "--no-check", "--format", "plain"],
 }
-PAIRS = [("hod --no-check plain", "base"), ("hod checked table", "base+sympy")]
+PAIRS = [("hod --no-check plain", "base"), ("hod checked table", "base+sympy"),
+         ("hod diff order 100", "base"), ("hod taylor order 20", "base")]
 
 
 ENV = dict(os.environ, COLUMNS="100")

@@ -73,7 +73,12 @@ def test_grad_json_is_the_documented_contract():
             "agree": True,
             "status": "ok",
             "warnings": [],
+            "numeric": None,
+            "numeric_error": None,
+            "reference": "sympy",
+            "notes": [],
         }],
+        "engine": "tape",
     }
 
 
@@ -94,10 +99,10 @@ def test_grad_csv_exact():
     r = invoke("grad", SEED, "--at", "x=5,y=2", "--format", "csv")
     assert r.exit_code == 0
     assert r.stdout == textwrap.dedent("""\
-        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check
-        5,2,f,2*x**3 + 11*x*y + 5*y**2 + 5,385,385,0,0,agree
-        5,2,df/dx,6*x**2 + 11*y,172,172,0,0,agree
-        5,2,df/dy,11*x + 10*y,75,75,0,0,agree
+        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,numeric,numeric_error,reference
+        5,2,f,2*x**3 + 11*x*y + 5*y**2 + 5,385,385,0,0,agree,,,sympy
+        5,2,df/dx,6*x**2 + 11*y,172,172,0,0,agree,,,sympy
+        5,2,df/dy,11*x + 10*y,75,75,0,0,agree,,,sympy
         """)
 
 
@@ -105,10 +110,10 @@ def test_hessian_csv_exact():
     r = invoke("hessian", SEED, "--at", "x=5,y=2", "--format", "csv")
     assert r.exit_code == 0
     assert r.stdout.splitlines()[4:] == [
-        "5,2,d2f/dx2,12*x,60,60,0,0,agree",
-        "5,2,d2f/dx dy,11,11,11,0,0,agree",
-        "5,2,d2f/dy dx,11,11,11,0,0,agree",
-        "5,2,d2f/dy2,10,10,10,0,0,agree",
+        "5,2,d2f/dx2,12*x,60,60,0,0,agree,,,sympy",
+        "5,2,d2f/dx dy,11,11,11,0,0,agree,,,sympy",
+        "5,2,d2f/dy dx,11,11,11,0,0,agree,,,sympy",
+        "5,2,d2f/dy2,10,10,10,0,0,agree,,,sympy",
     ]
 
 
@@ -164,8 +169,15 @@ def test_table_folds_long_forms_below_a_narrow_table():
                env={"COLUMNS": "80"})
     assert r.exit_code == 0
     assert "d⁵f/dx⁵ = (15*sin(x)**2" in r.stdout  # the form did not fit in a column
-    assert "1.18841913019349" in r.stdout  # no digit lost to an ellipsis
-    assert "…" not in r.stdout
+    assert "…" not in r.stdout  # no number cut by an ellipsis
+    assert max(len(line) for line in r.stdout.splitlines()) <= 80
+    # to fit, numbers keep 12 significant digits and the absolute difference goes
+    row = next(line for line in r.stdout.splitlines() if line.startswith("d⁵f/dx⁵ "))
+    assert row.split("│")[1:4] == [" 1.18841913019 "] * 3
+    assert "abs diff" not in r.stdout and "rel diff" in r.stdout
+    wide = invoke("diff", "exp(sin(x))", "--wrt", "x", "--order", "5", "--at", "x=0.5",
+                  env={"COLUMNS": "100"})
+    assert "1.18841913019349" in wide.stdout and "abs diff" in wide.stdout
 
 
 # =========================================================================================
@@ -182,11 +194,11 @@ def test_diff_mixed_partial_plain_json_csv():
     assert [e["result"] for e in data["results"]] == [24.0, 6.0]
     assert [e["value"] for e in data["results"]] == [8.0, 9.0]
     assert invoke(*args, "--format", "csv").stdout == textwrap.dedent("""\
-        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check
-        2,1,f,x**3*y**2,8,8,0,0,agree
-        2,1,d3f/dx dy2,6*x**2,24,24,0,0,agree
-        1,3,f,x**3*y**2,9,9,0,0,agree
-        1,3,d3f/dx dy2,6*x**2,6,6,0,0,agree
+        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,nested_tapes,numeric,numeric_error,reference
+        2,1,f,x**3*y**2,8,8,0,0,agree,8,,,sympy
+        2,1,d3f/dx dy2,6*x**2,24,24,0,0,agree,24,,,sympy
+        1,3,f,x**3*y**2,9,9,0,0,agree,9,,,sympy
+        1,3,d3f/dx dy2,6*x**2,6,6,0,0,agree,6,,,sympy
         """)
     table = invoke(*args).stdout
     assert "∂³f/∂x∂y²" in table and table.count("all 2 values agree with SymPy") == 2
@@ -214,13 +226,13 @@ def test_jacobian_in_every_format():
     assert entry["value"] == [6.0, 5.0]
     assert entry["result"] == entry["symbolic"] == [[3.0, 2.0], [1.0, 1.0]]
     assert invoke(*args, "--format", "csv").stdout == textwrap.dedent("""\
-        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check
-        2,3,f1,x*y,6,6,0,0,agree
-        2,3,f2,x + y,5,5,0,0,agree
-        2,3,df1/dx,y,3,3,0,0,agree
-        2,3,df1/dy,x,2,2,0,0,agree
-        2,3,df2/dx,1,1,1,0,0,agree
-        2,3,df2/dy,1,1,1,0,0,agree
+        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,numeric,numeric_error,reference
+        2,3,f1,x*y,6,6,0,0,agree,,,sympy
+        2,3,f2,x + y,5,5,0,0,agree,,,sympy
+        2,3,df1/dx,y,3,3,0,0,agree,,,sympy
+        2,3,df1/dy,x,2,2,0,0,agree,,,sympy
+        2,3,df2/dx,1,1,1,0,0,agree,,,sympy
+        2,3,df2/dy,1,1,1,0,0,agree,,,sympy
         """)
     table = invoke(*args).stdout
     for label in ("f1", "f2", "∂f1/∂x", "∂f1/∂y", "∂f2/∂x", "∂f2/∂y"):
@@ -450,8 +462,13 @@ def test_the_lowest_nonzero_exit_code_wins():
      "hod: error: --order repeats one variable: use --wrt x --order 5, or list each "
      "differentiation (--wrt x,y,y)"),
     (["diff", "x", "--order", "0", "--at", "x=1"], "hod: error: --order must be at least 1"),
-    (["diff", "x", "--order", "13", "--at", "x=1"], "hod: error: derivatives of order 13 are "
-     "not available yet: nested tapes go up to order 12"),
+    (["diff", "x", "--order", "1001", "--at", "x=1"], "hod: error: --order 1001: hod computes "
+     "derivatives up to order 1000"),
+    (["diff", "x", "--order", "-3", "--at", "x=1"], "hod: error: --order must be at least 1"),
+    (["diff", "x*y*z", "--wrt", ",".join(["x"] * 20 + ["y"] * 20 + ["z"] * 20), "--at",
+      "x=1,y=1,z=1"], "hod: error: the mixed partial of orders x 20, y 20, z 20 is too large "
+     "to compute quickly (17,512,551 interpolation terms, more than 2,000,000): lower the "
+     "orders"),
     (["grad", "x", "--at", "x=1", "--timeout", "0"],
      "hod: error: --timeout must be a positive number of seconds"),
     (["grad", "x", "--at", "x=1", "--rtol", "-1"],
@@ -554,13 +571,14 @@ def test_version():
     assert (r.exit_code, r.stdout) == (0, f"hod, version {hod.__version__}\n")
 
 
-@pytest.mark.parametrize("command", ["grad", "hessian", "diff", "jacobian"])
+@pytest.mark.parametrize("command", ["grad", "hessian", "diff", "jacobian", "taylor"])
 def test_help_lists_the_exit_codes(command):
     r = invoke(command, "--help")
     assert r.exit_code == 0
-    for line in ("0   computed, and every value agrees with SymPy (or --no-check)",
-                 "1   a value disagrees with SymPy", "2   usage or parse error",
-                 "4   the symbolic check timed out, or SymPy gave no number"):
+    for line in ("0   computed, and every value agrees with SymPy or the numeric",
+                 "1   a value disagrees with SymPy or the numeric check",
+                 "2   usage or parse error",
+                 "4   no check finished: SymPy timed out or gave no number, and the"):
         assert line in r.stdout
     assert "Exit codes:" in EXIT_CODES_HELP
 

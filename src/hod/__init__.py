@@ -31,6 +31,7 @@ from .compare import diff as check_diff  # noqa: E402
 from .compare import gradient as check_gradient  # noqa: E402
 from .compare import hessian as check_hessian  # noqa: E402
 from .compare import jacobian as check_jacobian  # noqa: E402
+from .compare import taylor as check_taylor  # noqa: E402
 
 
 # --- Taylor mode: derivatives of high order and mixed partials (hod.taylor) ------------------

@@ -42,12 +42,14 @@ MAX_STDIN_CHARS = 1_000_000
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-  0   computed, and every value agrees with SymPy (or --no-check)
-  1   a value disagrees with SymPy
+  0   computed, and every value agrees with SymPy or the numeric
+      check (or --no-check)
+  1   a value disagrees with SymPy or the numeric check
   2   usage or parse error
   3   the function or a derivative is not defined, not differentiable
       or overflows at a point
-  4   the symbolic check timed out, or SymPy gave no number
+  4   no check finished: SymPy timed out or gave no number, and the
+      numeric check did not fill in
   70  internal error (a bug in hod: please report it)
   130 interrupted (Ctrl-C)
 When several apply, the lowest non-zero code wins."""
@@ -84,16 +86,19 @@ def output_options(f):
     """--format, --no-check, --rtol, --atol, --timeout: one set for every command."""
     f = click.option(
         "--timeout", type=float, default=compare.TIMEOUT, show_default=True,
-        metavar="SECONDS", help="Time budget of the symbolic check (SymPy included).")(f)
+        metavar="SECONDS",
+        help="Time budget of the checks (SymPy, the numeric check, nested tapes).")(f)
     f = click.option(
         "--atol", type=float, default=compare.ATOL, show_default=True,
-        help="Absolute tolerance of the agreement test |hod - SymPy| <= atol + rtol*|SymPy|.")(f)
+        help="Absolute tolerance of the agreement test |hod - check| <= atol + rtol*|check| "
+             "(check: SymPy, or the numeric derivative).")(f)
     f = click.option(
         "--rtol", type=float, default=compare.RTOL, show_default=True,
         help="Relative tolerance of the agreement test.")(f)
     f = click.option(
         "--check/--no-check", default=True, show_default=True,
-        help="Cross-check every value against SymPy's symbolic derivative.")(f)
+        help="Cross-check every value against SymPy's symbolic derivative (or, where SymPy "
+             "does not finish, a numeric derivative from mpmath).")(f)
     f = click.option(
         "--format", "fmt", type=click.Choice(["table", "json", "csv", "plain"]),
         default="table", show_default=True,
@@ -209,6 +214,9 @@ def _opts(check, rtol, atol, timeout):
 
 GROUP_HELP = """hod: higher-order derivatives at points, each cross-checked against SymPy.
 
+Where SymPy does not finish in --timeout seconds (high orders), a numeric derivative from
+mpmath checks instead.
+
 EXPR is an expression in hod's language: numbers, variables, + - * / ** (^ is **),
 parentheses, the constants pi and e, and functions such as sin, exp, log (natural), sqrt,
 abs, tanh, atan2, maximum. Pass - to read EXPR from standard input. Give a value for every
@@ -226,7 +234,8 @@ Shell completion: add eval "$(_HOD_COMPLETE=bash_source hod)" to ~/.bashrc (zsh_
              epilog=_epilog(['hod grad "2*x**3 + 5*y**2" --at x=5,y=2',
                              'hod hessian "2*x**3 + 5*y**2 + 11*x*y + 5" --at x=5,y=2',
                              'hod diff "exp(sin(x))" --wrt x --order 5 --at x=0.5',
-                             'hod jacobian "x*y, x + y" --at x=2,y=3 --format json']))
+                             'hod jacobian "x*y, x + y" --at x=2,y=3 --format json',
+                             'hod taylor "exp(sin(x))" --at x=0 --order 6']))
 @click.version_option(__version__, "-V", "--version", prog_name="hod")
 def main():
     pass
@@ -271,13 +280,15 @@ def hessian(expr, points, variables, fmt, check, rtol, atol, timeout):
 @main.command(cls=ExprCommand, epilog=_epilog([
     'hod diff "x**3*y**2" --wrt x,y,y --at x=2,y=1',
     'hod diff "exp(sin(x))" --wrt x --order 5 --at x=0.5',
+    'hod diff "exp(sin(x))" --wrt x --order 100 --at x=0.5 --timeout 3',
     'hod diff "sin(x)" --at x=0 --at x=1 --format plain']))
 @input_options
 @click.option("--wrt", metavar="X,Y,...",
               help="The variables to differentiate by, one per differentiation: x,y,y is "
                    "d3f/dx dy2. Optional when EXPR has one variable.")
 @click.option("--order", type=int, default=None, metavar="N",
-              help="Differentiate N times by the one variable of --wrt.")
+              help=f"Differentiate N times by the one variable of --wrt (N <= "
+                   f"{compare.MAX_ORDER}).")
 @output_options
 @at_the_edge
 def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
@@ -285,6 +296,12 @@ def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
 
     --wrt x,y,y gives the mixed partial d3f/dx dy2; --wrt x --order 5 the fifth derivative
     in x. plain prints one number per point.
+
+    hod computes it by Taylor mode (its cost grows like the square of the order). The table
+    shows nested tapes beside it while they fit in their time budget (their cost grows about
+    threefold per order; it says when they were skipped, with the time they would take), and
+    SymPy's value. Where SymPy does not finish within --timeout, a numeric derivative (mpmath,
+    from values of EXPR alone, with its estimated error) checks instead.
     """
     report = compare.diff(_read_expr(expr), wrt, list(points) or None, variables,
                           order=order, **_opts(check, rtol, atol, timeout))
@@ -306,6 +323,33 @@ def jacobian(expr, points, variables, fmt, check, rtol, atol, timeout):
     """
     report = compare.jacobian(_read_expr(expr), list(points) or None, variables,
                               **_opts(check, rtol, atol, timeout))
+    _finish(report, fmt)
+
+
+@main.command(cls=ExprCommand, epilog=_epilog([
+    'hod taylor "exp(sin(x))" --at x=0 --order 6',
+    'hod taylor "log(1 + x)" --at x=0 --at x=1 --order 4 --format plain',
+    'hod taylor "x*exp(y)" --wrt y --at x=2,y=0 --format json',
+    'echo "1/(1 - x)" | hod taylor - --at x=0.5 --order 3 --format csv']))
+@input_options
+@click.option("--wrt", metavar="X",
+              help="The variable to expand in; the others stay at their --at values. "
+                   "Optional when EXPR has one variable.")
+@click.option("--order", type=int, default=compare.TAYLOR_ORDER, show_default=True,
+              metavar="N", help=f"The highest power of (X - X0) (N <= {compare.MAX_ORDER}).")
+@output_options
+@at_the_edge
+def taylor(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
+    """The Taylor coefficients of EXPR about each --at point, and the polynomial.
+
+    The coefficients are c_k = f^(k)(x0) / k! for k = 0..N, by Taylor mode, so that
+    f(x) = c_0 + c_1 (x - x0) + ... + c_N (x - x0)^N + O((x - x0)^(N+1)). They are checked
+    against SymPy's series (or, where SymPy does not finish within --timeout, numeric
+    derivatives). plain prints, per point, one line: c_0 ... c_N; json adds the polynomial
+    as an expression in hod's language.
+    """
+    report = compare.taylor(_read_expr(expr), list(points) or None, variables, wrt=wrt,
+                            order=order, **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
 
 

@@ -9,7 +9,8 @@ which builds its own console per call (so a test can pin its width and colour).
 * ``grad``: one line per point: the value, then the gradient in variable order;
 * ``hessian``: the Hessian, one line per row, points separated by an empty line;
 * ``diff``: one line per point: the derivative;
-* ``jacobian``: the Jacobian, one line per function, points separated by an empty line.
+* ``jacobian``: the Jacobian, one line per function, points separated by an empty line;
+* ``taylor``: one line per point: the coefficients c0 c1 ... cN.
 
 Numbers are printed in their shortest exact form (``172``, ``0.1``, ``nan``, ``inf``).
 """
@@ -37,7 +38,15 @@ _MARKS = {
     "no value": ("? no value", "? no value", "yellow"),
     "undefined": ("! undefined", "! undefined", "yellow"),
     "kink": ("! kink", "! kink", "yellow"),
+    "overflow": ("! overflow", "! overflow", "yellow"),
 }
+
+# What each check is called in verdicts.
+_REFERENCES = {None: "SymPy", "sympy": "SymPy", "numeric": "the numeric derivative",
+               "sympy+numeric": "SymPy and the numeric derivative"}
+_TAYLOR_REFERENCES = {None: "SymPy's series", "sympy": "SymPy's series",
+                      "numeric": "the numeric derivatives",
+                      "sympy+numeric": "SymPy's series and the numeric derivatives"}
 
 
 def render(report, fmt, *, width=None, color=None, ascii_only=None):
@@ -68,16 +77,23 @@ def _cell(x):
 
 
 def render_csv(report):
-    """One row per checked number: the point, which derivative, tape and SymPy values."""
+    """One row per checked number: the point, which derivative, hod's value (column ``tape``,
+    from Taylor mode for diff and taylor), SymPy's, their differences and the check; then
+    (diff) the nested tapes' value and, where it was the reference, the numeric check's value
+    and estimated error, and which check was the reference."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
+    nested = report.derivative == "diff"
     w.writerow([*report.variables, "derivative", "symbolic_form", "tape", "sympy",
-                "abs_diff", "rel_diff", "check"])
+                "abs_diff", "rel_diff", "check", *(["nested_tapes"] if nested else []),
+                "numeric", "numeric_error", "reference"])
     for r in report.results:
         point = [fmt_number(r.point[n]) for n in report.variables]
         for c in r.components:
             w.writerow([*point, c.ascii_label, c.form or "", _cell(c.tape), _cell(c.symbolic),
-                        _cell(c.abs_diff), _cell(c.rel_diff), c.check])
+                        _cell(c.abs_diff), _cell(c.rel_diff), c.check,
+                        *([_cell(c.nested)] if nested else []), _cell(c.numeric),
+                        _cell(c.numeric_error), c.reference or ""])
     return buf.getvalue()
 
 
@@ -88,6 +104,8 @@ def render_plain(report):
         kind = report.derivative
         if kind == "grad":
             lines.append(" ".join(fmt_number(v) for v in [r.value, *r.result]))
+        elif kind == "taylor":
+            lines.append(" ".join(fmt_number(v) for v in r.result))
         elif kind == "diff":
             lines.append(fmt_number(r.result))
         else:
@@ -106,22 +124,30 @@ def verdict(report, r):
     """(kind, text, warning): the one-line verdict for one point; kind is ok|bad|warn|info;
     ``warning`` is the point's warning the verdict already says (not to repeat), or None."""
     n = len(r.components)
+    taylor = report.derivative == "taylor"
+    what = "coefficients" if taylor else "values"
+    check = (_TAYLOR_REFERENCES if taylor else _REFERENCES).get(r.reference, "SymPy")
     tol = f"rtol={report.rtol:g}, atol={report.atol:g}"
     s = r.status
     if s == "ok":
-        return "ok", f"all {n} values agree with SymPy ({tol})", None
+        return "ok", f"all {n} {what} agree with {check} ({tol})", None
     if s == "unchecked":
         return "info", "not checked against SymPy (--no-check)", None
     if s == "disagree":
         k = sum(1 for c in r.components if c.check == "disagree")
-        return "bad", f"{k} of {n} values disagree with SymPy ({tol})", None
+        return "bad", f"{k} of {n} {what} disagree with {check} ({tol})", None
     if s in ("timeout", "symbolic failed"):
         first = next((w for w in r.warnings if w.startswith(("the symbolic check",
-                                                            "symbolic check failed"))), None)
+                                                            "symbolic check failed",
+                                                            "SymPy"))), None)
+        left = sum(1 for c in r.components if c.check in ("timeout", "no value"))
+        engine = "Taylor mode's" if report.engine == "taylor" else "the tape's"
+        unchecked = (f"{engine} {what} are not checked" if left == n else
+                     f"{left} of {n} {what} are not checked")
         if first:
-            return "warn", f"{first}: the tape's values are not checked", first
-        k = sum(1 for c in r.components if c.check == "no value")
-        return "warn", f"SymPy gave no number for {k} of {n} values: those are not checked", None
+            return "warn", f"{first}: {unchecked}", first
+        text = f"no check gave a number for {left} of {n} {what}: those are not checked"
+        return "warn", text, None
     if r.warnings:
         return "warn", r.warnings[0], r.warnings[0]
     return "warn", s, None
@@ -144,6 +170,9 @@ _VERDICT_MARK = {"ok": ("✓", "OK:", "bold green"), "bad": ("✗", "FAIL:", "bo
                  "warn": ("!", "!", "bold yellow"), "info": ("–", "-", "dim")}
 _MAX_FORM = 160
 _MIN_FORM = 14
+# (significant digits, with the abs diff column), tried in turn until the table fits
+_FITS = [(15, True), (14, True), (13, True), (12, True), (12, False), (11, False),
+         (10, False)]
 
 
 def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
@@ -176,33 +205,44 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
         head = Text()
         head.append(f"hod {report.derivative}  ", style="bold")
         head.append(report.expression, style="bold cyan")
-        head.append(f"  at {point_text(r.point)}")
+        within = f"in {report.wrt[0]} " if report.derivative == "taylor" else ""
+        head.append(f"  {within}at {point_text(r.point)}")
         console.print(head)
-        rows = []
-        for c in r.components:
-            # every digit where they disagree, so that the difference shows
-            exact = c.check == "disagree"
-            row = [c.ascii_label if ascii_only else c.label, _short(c.tape, exact)]
-            if checked:
-                uni, asc, _ = _MARKS.get(c.check, (c.check, c.check, ""))
-                row += [_short(c.symbolic, exact), _diff(c.abs_diff), _diff(c.rel_diff),
-                        asc if ascii_only else uni]
-            rows.append(row)
-        headers = ["derivative", "hod"] + (["SymPy", "abs diff", "rel diff", "check"]
-                                           if checked else [])
+        all_columns = _columns(report, r)
+
+        def build(digits, columns, r=r):
+            rows = []
+            for c in r.components:
+                # every digit where they disagree, so that the difference shows
+                exact = c.check == "disagree"
+                rows.append([get(c, digits, exact, ascii_only) for _, get in columns])
+            # (no outer edge, no edge padding: each column costs its width + 3, less 3 in all)
+            fixed = sum(max(len(h), *(len(row[i]) for row in rows)) + 3
+                        for i, (h, _) in enumerate(columns)) - 3
+            return rows, fixed
+
+        # Before the table gets wider than the console, numbers lose digits (down to 12),
+        # then the absolute difference goes, then numbers lose digits down to 10.
+        for digits, with_abs in _FITS:
+            columns = [c for c in all_columns if with_abs or c[0] != "abs diff"]
+            rows, fixed = build(digits, columns)
+            if fixed <= console.width:
+                break
+        headers = [h for h, _ in columns]
         forms = [_form(c.form) for c in r.components] if checked else None
-        # Forms go in a column when it can be at least _MIN_FORM wide, else below the table.
-        # (no outer edge, no edge padding: each column costs its width + 3, less 3 in all)
-        fixed = sum(max(len(h), *(len(row[i]) for row in rows)) + 3
-                    for i, h in enumerate(headers)) - 3
-        inline = bool(forms) and any(forms) and console.width - fixed - 3 >= _MIN_FORM
+        # Forms go in a column when they all fit in one (at least _MIN_FORM wide), else
+        # below the table.
+        inline = (bool(forms) and any(forms) and console.width - fixed - 3
+                  >= max(_MIN_FORM, *(len(f) for f in forms)))
         table = Table(box=box.ASCII if ascii_only else box.HEAVY_HEAD, show_edge=False,
                       pad_edge=False)
         for i, h in enumerate(headers):
             text_col = i == 0 or (checked and i == len(headers) - 1)
             # numbers fold rather than lose digits when the console is very narrow
             table.add_column(h, justify="left" if text_col else "right", no_wrap=text_col,
-                             overflow="fold")
+                             overflow="fold",
+                             min_width=max(len(h), *(len(row[i]) for row in rows))
+                             if fixed <= console.width else None)
             if i == 0 and inline:
                 table.add_column("symbolic", overflow="fold", min_width=_MIN_FORM)
         for c, row, form in zip(r.components, rows, forms or [None] * len(rows)):
@@ -221,6 +261,12 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
                 if form:
                     below.add_row(Text(row[0]), Text("= " + form))
             console.print(below)
+        if r.polynomial is not None:
+            var, x0 = report.wrt[0], r.point[report.wrt[0]]
+            base = var if x0 == 0 else f"({var} {'-' if x0 > 0 else '+'} {fmt_number(abs(x0))})"
+            text = f"{r.polynomial} + O({base}**{report.order + 1})"
+            for line in _wrap_terms("polynomial: ", text, console.width):
+                console.print(Text(line), no_wrap=True, overflow="fold")
         kind, text, said = verdict(report, r)
         uni, asc, style = _VERDICT_MARK[kind]
         line = Text()
@@ -229,7 +275,70 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
         console.print(line)
         for w in r.warnings:
             if w != said:
-                console.print(Text(("  also: " if kind != "info" else "  ") + w))
+                _hanging(console, "  also: " if kind != "info" else "  ", w)
+        for note in r.notes:
+            _hanging(console, "  ", note, "dim")
+
+
+def _wrap_terms(prefix, text, width):
+    """Lines of at most ``width`` characters, broken only before the `` + `` and `` - ``
+    between terms (outside parentheses), continuation lines indented under the first."""
+    terms, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if depth == 0 and text[i:i + 3] in (" + ", " - ") and i > start:
+            terms.append(text[start:i])
+            start = i + 1
+    terms.append(text[start:])
+    lines, line = [], prefix + terms[0]
+    for term in terms[1:]:
+        if len(line) + 1 + len(term) > width:
+            lines.append(line)
+            line = " " * len(prefix) + term
+        else:
+            line += " " + term
+    lines.append(line)
+    return lines
+
+
+def _hanging(console, prefix, text, style=""):
+    """``prefix`` then ``text``, its continuation lines indented under the text."""
+    from rich.table import Table
+    from rich.text import Text
+
+    grid = Table.grid()
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(Text(prefix), Text(text, style=style))
+    console.print(grid)
+
+
+def _columns(report, r):
+    """[(header, cell(component, digits, exact, ascii_only) -> text)] for one point's table:
+    which derivative, hod's number, then (when checked) nested tapes, SymPy and the numeric
+    check where any of them has a number, the differences and the check mark."""
+    comps = r.components
+    first = "coefficient" if report.derivative == "taylor" else "derivative"
+    hod = "Taylor mode" if report.engine == "taylor" else "hod"
+    columns = [(first, lambda c, d, e, a: c.ascii_label if a else c.label),
+               (hod, lambda c, d, e, a: _short(c.tape, e, d))]
+    if not report.checked:
+        return columns
+    has_numeric = any(c.numeric is not None for c in comps)
+    if any(c.nested is not None for c in comps):
+        columns.append(("nested tapes", lambda c, d, e, a: _short(c.nested, e, d)))
+    if any(c.reference == "sympy" for c in comps) or not has_numeric:
+        columns.append(("SymPy", lambda c, d, e, a: _short(c.symbolic, e, d)))
+    if has_numeric:
+        columns.append(("numeric", lambda c, d, e, a: _short(c.numeric, e, d)))
+
+    def mark(c, d, e, a):
+        uni, asc, _ = _MARKS.get(c.check, (c.check, c.check, ""))
+        return asc if a else uni
+
+    columns += [("abs diff", lambda c, d, e, a: _diff(c.abs_diff)),
+                ("rel diff", lambda c, d, e, a: _diff(c.rel_diff)), ("check", mark)]
+    return columns
 
 
 def _form(form):
@@ -237,14 +346,14 @@ def _form(form):
     return form if len(form) <= _MAX_FORM else form[:_MAX_FORM] + "..."
 
 
-def _short(x, exact=False):
-    """A number for the table: up to 15 significant digits, or all of them if ``exact``."""
+def _short(x, exact=False, digits=15):
+    """A number for the table: up to ``digits`` significant digits, or all if ``exact``."""
     if x is None:
         return ""
     x = float(x)
     if exact or (math.isfinite(x) and x.is_integer() and abs(x) < 1e15):
         return fmt_number(x)
-    return format(x, ".15g")
+    return format(x, f".{digits}g")
 
 
 def _diff(x):
