@@ -578,3 +578,14 @@ def test_numeric_mixed_partial_and_taylor_coefficients():
 def test_numeric_derivative_refuses_a_missing_variable():
     with pytest.raises(UsageError, match="no value given for variable 'y'"):
         numeric.derivative(x_ * y_, {"x": 1.0}, {"x": 1})
+
+
+def test_pure_partial_of_high_order_does_not_overflow_or_underflow():
+    """A partial in one variable of several, at orders where f^(n)/n! leaves the float range
+    (order 300 of exp(2x): 2^300 is fine, 2^300/300! underflows), is still exact."""
+    x, y = hod.graph.var("x"), hod.graph.var("y")
+    f = hod.exp(2 * x) * hod.cos(y)
+    got = float(hod.partial(f, {"x": 300})(x=0.0, y=0.5))
+    assert got == pytest.approx(2.0 ** 300 * math.cos(0.5), rel=1e-12)
+    got = float(hod.partial(lambda a, b: hod.exp(2 * a) * hod.cos(b), (0, 3))(0.0, 0.5))
+    assert got == pytest.approx(math.sin(0.5), rel=1e-13)

@@ -1153,6 +1153,22 @@ def _rescue_scale(c, n):
     return scale if np.any(scale > 1.0) else None
 
 
+def _nth_derivative(expand_along, n):
+    """f^(n) from normalised coefficients ``expand_along(s)`` of f(x0 + s t) (s = 1 first).
+
+    When f^(n)/n! underflows (1/170! < 1e-306), expand again along a direction s = 2^m whose
+    coefficients are c_k s^k, and divide by s^n step by step."""
+    c = expand_along(1.0)
+    if n > 150 and np.any(np.abs(c[n]) < 1e-290):
+        scale = _rescue_scale(c, n)
+        if scale is not None:
+            out = expand_along(scale)[n]
+            for k in range(1, n + 1):
+                out = out * (k / scale)
+            return np.asarray(out, dtype=np.float64)
+    return _times_factorial(c[n], n)
+
+
 def derivative(f, n=1):
     """The ``n``-th derivative of a scalar function of one variable, by Taylor mode.
 
@@ -1167,19 +1183,14 @@ def derivative(f, n=1):
     n = _check_order(n, "order of a derivative")
 
     def d(x):
-        e = expand(f, x, n)
-        _warn_kinks(e.kinks)
-        c = e.coefficients
-        if n > 150 and np.any(np.abs(c[n]) < 1e-290):
-            scale = _rescue_scale(c, n)
-            if scale is not None:
-                # f^(n)/n! underflowed (1/170! < 1e-306): expand along a direction s = 2^m,
-                # whose coefficients are c_k s^k, and divide by s^n step by step.
-                out = expand(f, x, n, direction=scale).coefficients[n]
-                for k in range(1, n + 1):
-                    out = out * (k / scale)
-                return Tensor._wrap(np.asarray(out, dtype=np.float64))
-        return Tensor._wrap(_times_factorial(c[n], n))
+        def expand_along(scale):
+            first = np.isscalar(scale)  # 1.0 first; a rescue scale is an array
+            e = expand(f, x, n, direction=None if first else scale)
+            if first:
+                _warn_kinks(e.kinks)
+            return e.coefficients
+
+        return Tensor._wrap(_nth_derivative(expand_along, n))
 
     d.__name__ = f"derivative_{n}"
     return d
@@ -1203,7 +1214,27 @@ def _partial_values(f, primals, names, orders):
         out, kinks = _run(f, primals, seeds)
         return np.asarray(out if not isinstance(out, Series) else out.c[0]), kinks
     j = tuple(orders)
+    if sum(1 for o in j if o) == 1:
+        # One variable: unit directions and a factorial at the end (the interpolation's
+        # direction has length ``total``, whose powers overflow past order ~250).
+        unit = np.array([[1.0 if o else 0.0 for o in j]])
+        found = []
+
+        def expand_along(scale):
+            coef, kinks = _directional(f, primals, names, j, unit, total, scale)
+            found.extend(kinks)
+            return coef[:, 0]
+
+        return _nth_derivative(expand_along, total), found
     dirs, W = _interpolation([j], n, total)
+    coef, kinks = _directional(f, primals, names, j, dirs, total)
+    return np.tensordot(W[0], coef[total], axes=(0, 0)), kinks
+
+
+def _directional(f, primals, names, j, dirs, total, scale=1.0):
+    """Normalised coefficients (K, D) + shape of f along each row of ``dirs`` (times
+    ``scale``), seeding only the arguments with a non-zero order in ``j``."""
+    n = len(j)
     D = dirs.shape[0]
     K = total + 1
     seeds = []
@@ -1213,7 +1244,7 @@ def _partial_values(f, primals, names, orders):
             seeds.append(np.asarray(as_value(x0), dtype=np.float64))
             continue
         x0 = np.asarray(as_value(x0), dtype=np.float64)
-        d = dirs[:, k].reshape((D,) + (1,) * x0.ndim)
+        d = dirs[:, k].reshape((D,) + (1,) * x0.ndim) * scale
         seeds.append(_seed(x0, d, K, (D,)))
     if isinstance(f, _graph.Expr):
         env = dict(primals)
@@ -1223,9 +1254,8 @@ def _partial_values(f, primals, names, orders):
         out, kinks = _run(f, [np.asarray(as_value(p)) for p in primals], seeds)
     c = _coefficients_of(out, K, 1, (D,))
     if not isinstance(out, Series):
-        return np.zeros(c.shape[2:]), kinks
-    coef = c[total]  # (D,) + shape
-    return np.tensordot(W[0], coef, axes=(0, 0)), kinks
+        c = np.zeros_like(c)
+    return c, kinks
 
 
 def partial(f, orders):
