@@ -141,7 +141,7 @@ def _read_expr(expr):
     """EXPR itself, or standard input when EXPR is ``-``."""
     if expr != "-":
         return expr.strip()
-    text = click.get_text_stream("stdin").read(MAX_STDIN_CHARS + 1)
+    text = sys.stdin.read(MAX_STDIN_CHARS + 1)
     if len(text) > MAX_STDIN_CHARS:
         raise UsageError(f"the expression on standard input is longer than "
                                  f"{MAX_STDIN_CHARS} characters")
@@ -197,7 +197,7 @@ def _finish(report, fmt):
     code = exit_code(report)
     try:
         render.render(report, fmt)
-        click.get_text_stream("stdout").flush()
+        sys.stdout.flush()
     except BrokenPipeError:
         # the reader went away (``hod ... | head -1``): not an error of ours; keep the code
         # and stop Python from complaining when it flushes stdout at exit
