@@ -6,7 +6,6 @@ and verdict are checked with a pinned width and no colour.
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import os
@@ -16,22 +15,15 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+
+from cli_helpers import invoke
 
 import hod
 from hod import compare, render
-from hod.cli import EXIT_CODES_HELP, main
+from hod.cli import EXIT_CODES_HELP
 
 SEED = "2*x**3 + 5*y**2 + 11*x*y + 5"
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def invoke(*args, input=None, env=None):
-    """Run ``hod ARGS`` in-process; the result has .exit_code, .stdout and .stderr."""
-    kw = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
-    runner = CliRunner(**kw)
-    env = {"COLUMNS": "100", "NO_COLOR": "1", **(env or {})}
-    return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
 
 def assert_no_traceback(result):

@@ -8,7 +8,6 @@ Outputs are compared exactly for the machine formats.
 
 from __future__ import annotations
 
-import inspect
 import json
 import math
 import subprocess
@@ -19,21 +18,13 @@ from pathlib import Path
 
 import mpmath
 import pytest
-from click.testing import CliRunner
+
+from cli_helpers import invoke
 
 import hod
 from hod import cli, compare, graph, numeric, parser, render
-from hod.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def invoke(*args, input=None, env=None):
-    """Run ``hod ARGS`` in-process; the result has .exit_code, .stdout and .stderr."""
-    kw = {"mix_stderr": False} if "mix_stderr" in inspect.signature(CliRunner).parameters else {}
-    runner = CliRunner(**kw)
-    env = {"COLUMNS": "100", "NO_COLOR": "1", **(env or {})}
-    return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
 
 
 def one_result(r):
