@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import itertools
 import warnings
@@ -61,20 +60,8 @@ def step_for(x):
 
 
 def nested_tape_derivative(f, point, seq):
-    """d^k f / d x[seq[0]] ... d x[seq[-1]] at ``point`` by ``len(seq)`` nested tapes.
-
-    The innermost tape differentiates with respect to ``seq[0]``; each gradient is computed
-    while the outer tapes record, so the next tape differentiates it again.
-    """
-    xs = [hod.constant(v) for v in point]
-    with contextlib.ExitStack() as stack:
-        tapes = [stack.enter_context(hod.GradientTape()) for _ in seq]
-        for tape in tapes:
-            tape.watch(xs)
-        y = f(*xs)
-        for tape, i in zip(reversed(tapes), seq):
-            y = tape.gradient(y, xs[i], unconnected_gradients="zero")
-    return y
+    """d^k f / d x[seq[0]] ... d x[seq[-1]] at ``point`` by ``len(seq)`` nested tapes."""
+    return hod.nested_partial(f, seq)(*point)
 
 
 def forward_over_reverse(f, point, i, j):

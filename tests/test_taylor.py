@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import math
 import sys
@@ -43,14 +42,7 @@ taylor_mode = sys.modules["hod.taylor"]  # the module (hod.taylor is the functio
 def nested_partial(f, point, orders):
     """The mixed partial ``orders`` (one count per argument) of ``f`` by nested tapes."""
     seq = [i for i, k in enumerate(orders) for _ in range(k)]
-    xs = [hod.constant(v) for v in point]
-    with contextlib.ExitStack() as stack:
-        tapes = [stack.enter_context(hod.GradientTape()) for _ in seq]
-        for tape in tapes:
-            tape.watch(xs)
-        y = f(*xs)
-        for tape, i in zip(reversed(tapes), seq):
-            y = tape.gradient(y, xs[i], unconnected_gradients="zero")
+    y = hod.nested_partial(f, seq)(*point)
     return np.asarray(y.numpy() if isinstance(y, hod.Tensor) else y, dtype=np.float64)
 
 

@@ -9,7 +9,10 @@
 """
 
 from .errors import DomainError, HodError, HodWarning, NonDifferentiableError, ParseError, UsageError
-from .functional import grad, hessian, hvp, jacobian, jvp, nested_derivative, value_and_grad
+from .functional import (
+    grad, hessian, hvp, jacobian, jvp, nested_derivative, nested_partial, nested_steps,
+    value_and_grad,
+)
 from .ops import (
     TABLE, abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, broadcast_to, clip_by_norm,
     clip_by_value, concat, cos, cosh, divide, equal, exp, expm1, getitem, greater,

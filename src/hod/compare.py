@@ -1042,30 +1042,29 @@ def _nested_partial(roots, names, wrt, point, budget, shown_budget=None):
 
 
 def _nested_steps(roots, names, wrt, point, budget, shown_budget):
-    from . import ops
-    from .tape import GradientTape
+    from .functional import nested_steps
     from .tensor import Variable
 
     start = time.perf_counter()
     xs = [Variable(point[n], name=n) for n in names]
-    env = dict(zip(names, xs))
     n = len(wrt)
     marks = []
-    with np.errstate(all="ignore"), contextlib.ExitStack() as stack:
-        tapes = [stack.enter_context(GradientTape()) for _ in wrt]
-        for t in tapes:
-            t.watch(xs)
-        (y,) = [ops.convert(v) for v in _graph.evaluate(roots, env, "tensor")]
-        f = _num(y)
-        for j, (t, w) in enumerate(zip(reversed(tapes), wrt), 1):
-            y = t.gradient(y, env[w], unconnected_gradients="zero")
+
+    def f(*vs):
+        return _graph.evaluate(roots, dict(zip(names, vs)), "tensor")[0]
+
+    with np.errstate(all="ignore"):
+        steps = nested_steps(f, xs, [names.index(w) for w in wrt])
+        value = _num(next(steps))
+        for j, y in enumerate(steps, 1):
             marks.append(time.perf_counter() - start)
             if j < n:
                 total = _nested_projection(marks, n, budget)
                 if total is not None:
-                    return _Nested(None, f, f"skipped, estimated {fmt_duration(total)} at "
-                                            f"order {n} (budget {shown_budget:g} s)")
-        return _Nested(_num(y), f, None)
+                    steps.close()
+                    return _Nested(None, value, f"skipped, estimated {fmt_duration(total)} "
+                                                f"at order {n} (budget {shown_budget:g} s)")
+        return _Nested(_num(y) if n else value, value, None)
 
 
 def _nested_points(task, budget):

@@ -126,21 +126,47 @@ def hvp(f, x, v):
     return acc.jvp(g, unconnected_gradients="zero")
 
 
+def nested_steps(f, xs, wrt):
+    """``f(*xs)``, then its derivative by ``xs[wrt[0]]``, then that by ``xs[wrt[1]]``, ...:
+    one nested tape per differentiation, each gradient recorded by the tapes outside it.
+
+    A generator, so that a caller can time or stop the steps (the cost of each grows about
+    geometrically with the order); the tapes record while it is suspended.
+
+    >>> [float(v) for v in hod.nested_steps(lambda x, y: x**3 * y**2, (2.0, 1.0), [0, 1, 1])]
+    [8.0, 12.0, 24.0, 24.0]
+    """
+    xs = [convert(x) for x in xs]
+    with contextlib.ExitStack() as stack:
+        tapes = [stack.enter_context(GradientTape()) for _ in wrt]
+        for t in tapes:
+            t.watch(xs)
+        y = convert(f(*xs))
+        yield y
+        for t, i in zip(reversed(tapes), wrt):
+            y = t.gradient(y, xs[i], unconnected_gradients="zero")
+            yield y
+
+
+def nested_partial(f, wrt):
+    """The mixed partial of ``f(*args)`` by ``args[wrt[0]]``, ``args[wrt[1]]``, ... (one
+    index per differentiation) by nested tapes.
+
+    >>> float(hod.nested_partial(lambda x, y: x**3 * y**2, [0, 1, 1])(2.0, 1.0))
+    24.0
+    """
+    wrt = list(wrt)
+
+    def d(*args):
+        *_, y = nested_steps(f, args, wrt)
+        return y
+
+    return d
+
+
 def nested_derivative(f, n):
     """The ``n``-th derivative of a scalar function by ``n`` nested tapes (cost grows
     exponentially with ``n`` for most functions; :func:`hod.derivative` uses Taylor mode)."""
     if n < 0:
         raise ValueError("the order of a derivative must be >= 0")
-
-    def d(x):
-        x = convert(x)
-        with contextlib.ExitStack() as stack:
-            tapes = [stack.enter_context(GradientTape()) for _ in range(n)]
-            for t in tapes:
-                t.watch(x)
-            y = convert(f(x))
-            for t in reversed(tapes):
-                y = t.gradient(y, x, unconnected_gradients="zero")
-        return y
-
-    return d
+    return nested_partial(f, [0] * n)
