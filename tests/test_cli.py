@@ -624,7 +624,7 @@ def test_python_api_does_what_the_command_does():
 
 
 def test_graph_input_for_the_python_api():
-    from hod.graph import var
+    from hod.expr.graph import var
 
     x, y = var("x"), var("y")
     report = hod.check_gradient(x * x * y, {"x": 3, "y": 2})

@@ -22,7 +22,8 @@ import pytest
 from cli_helpers import invoke
 
 import hod
-from hod import cli, compare, graph, numeric, parser, render
+from hod import cli, compare, numeric, render
+from hod.expr import graph, parser, printer
 
 ROOT = Path(__file__).resolve().parents[1]
 

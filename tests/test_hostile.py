@@ -13,9 +13,9 @@ import signal
 
 import pytest
 
-from hod import graph
+from hod.expr import graph, printer
 from hod.errors import ParseError, UsageError
-from hod.parser import MAX_DEPTH, MAX_LENGTH, parse, parse_list
+from hod.expr.parser import MAX_DEPTH, MAX_LENGTH, parse, parse_list
 
 # (expression text, the column of the reported error, or None if any column will do)
 HOSTILE = [

@@ -8,11 +8,12 @@ import numpy as np
 import pytest
 import sympy
 
-from hod import graph, ops
+from hod import ops
+from hod.expr import graph, printer
 from hod.errors import ParseError
-from hod.parser import (CONSTANTS, MAX_DEPTH, MAX_LENGTH, known_functions, parse,
+from hod.expr.parser import (CONSTANTS, MAX_DEPTH, MAX_LENGTH, known_functions, parse,
                         parse_list)
-from hod.tensor import as_value
+from hod.engine.tensor import as_value
 
 
 def value(text, variables=None, **env):
@@ -21,7 +22,7 @@ def value(text, variables=None, **env):
 
 
 def text_of(text, variables=None):
-    return graph.to_text(parse(text, variables))
+    return printer.to_text(parse(text, variables))
 
 
 # --- precedence and associativity ------------------------------------------------------------
@@ -110,7 +111,7 @@ def test_constants_keep_their_source_text_so_sympy_sees_exact_rationals():
 def test_constants_are_not_folded():
     g = parse("9**9**9")
     assert [n.op for n in graph.topological(g)] == ["const", "const", "const", "power", "power"]
-    assert graph.to_text(parse("2**30**5")) == "2 ** 30 ** 5"
+    assert printer.to_text(parse("2**30**5")) == "2 ** 30 ** 5"
 
 
 # --- names: constants and variables ----------------------------------------------------------
@@ -224,7 +225,7 @@ def test_spaces_around_calls_and_commas():
 
 def test_parse_list_splits_top_level_commas_only():
     gs = parse_list("x*y, atan2(y, x), maximum(x, 2) + 1")
-    assert [graph.to_text(g) for g in gs] == ["x * y", "atan2(y, x)", "maximum(x, 2) + 1"]
+    assert [printer.to_text(g) for g in gs] == ["x * y", "atan2(y, x)", "maximum(x, 2) + 1"]
 
 
 def test_parse_list_shares_variable_nodes_between_expressions():
@@ -234,7 +235,7 @@ def test_parse_list_shares_variable_nodes_between_expressions():
 
 
 def test_parse_list_of_one_expression_and_declared_variables():
-    assert [graph.to_text(g) for g in parse_list("2*x")] == ["2 * x"]
+    assert [printer.to_text(g) for g in parse_list("2*x")] == ["2 * x"]
     (g,) = parse_list("e", variables=["e"])
     assert g.op == "var"
 
@@ -383,7 +384,7 @@ def test_pointer_puts_a_caret_under_the_column():
 
 def test_depth_limit_allows_exactly_max_depth_levels():
     ok = "(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH
-    assert graph.to_text(parse(ok)) == "x"
+    assert printer.to_text(parse(ok)) == "x"
     with pytest.raises(ParseError, match="nested too deeply"):
         parse("(" + ok + ")")
     calls = "sin(" * MAX_DEPTH + "x" + ")" * MAX_DEPTH

@@ -29,11 +29,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hod
-from hod import graph, numeric, ops
+from hod import numeric, ops
+from hod.expr import graph, printer
 from hod.errors import HodError, HodWarning, UsageError
 from hod.ops import TABLE
 
-taylor_mode = sys.modules["hod.taylor"]  # the module (hod.taylor is the function)
+from hod import taylor_mode
 
 # ------------------------------------------------------------------------------------------
 # helpers
@@ -575,7 +576,7 @@ def test_numeric_derivative_refuses_a_missing_variable():
 def test_pure_partial_of_high_order_does_not_overflow_or_underflow():
     """A partial in one variable of several, at orders where f^(n)/n! leaves the float range
     (order 300 of exp(2x): 2^300 is fine, 2^300/300! underflows), is still exact."""
-    x, y = hod.graph.var("x"), hod.graph.var("y")
+    x, y = hod.expr.graph.var("x"), hod.expr.graph.var("y")
     f = hod.exp(2 * x) * hod.cos(y)
     got = float(hod.partial(f, {"x": 300})(x=0.0, y=0.5))
     assert got == pytest.approx(2.0 ** 300 * math.cos(0.5), rel=1e-12)

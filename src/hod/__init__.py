@@ -6,37 +6,54 @@
 ...     z = 2 * x**3 + 5 * y**2 + 11 * x * y + 5
 >>> [g.numpy() for g in tape.gradient(z, [x, y])]
 [array(172.), array(75.)]
+
+The package is layered; imports point down this list:
+
+* :mod:`hod.errors`, :mod:`hod.text`: errors in library words; numbers as text;
+* :mod:`hod.expr`: the expression language (syntax table, graph, parser, printer);
+* :mod:`hod.engine`: tensors, primitives and the chain rule, tapes, forward mode;
+* :mod:`hod.ops`: the primitive table's entries and derived operations;
+* :mod:`hod.taylor_mode`: Taylor series, high-order derivatives and mixed partials;
+* :mod:`hod.compare` with :mod:`hod.numeric`: hod's numbers beside their references;
+* :mod:`hod.render`, :mod:`hod.cli`: formatting, and the ``hod`` command.
 """
 
-from .errors import DomainError, HodError, HodWarning, NonDifferentiableError, ParseError, UsageError
-from .functional import (
+from . import ops
+from .compare import Report
+from .compare import diff as check_diff
+from .compare import gradient as check_gradient
+from .compare import hessian as check_hessian
+from .compare import jacobian as check_jacobian
+from .compare import taylor as check_taylor
+from .engine.custom import custom_gradient, stop_gradient
+from .engine.forward import ForwardAccumulator
+from .engine.functional import (
     grad, hessian, hvp, jacobian, jvp, nested_derivative, nested_partial, nested_steps,
     value_and_grad,
 )
-from .ops import (
-    TABLE, abs, acos, acosh, add, asin, asinh, atan, atan2, atanh, broadcast_to, clip_by_norm,
-    clip_by_value, concat, cos, cosh, divide, equal, exp, expm1, getitem, greater,
-    greater_equal, less, less_equal, log, log1p, logsumexp, matmul, maximum, mean, minimum,
-    multiply, negative, norm, not_equal, ones, ones_like, power, reduce_mean, reduce_sum, relu,
-    reshape, sigmoid, sign, sin, sinh, softplus, sqrt, square, stack, subtract, sum, tan, tanh,
-    transpose, where, zeros, zeros_like,
-)
-from .tape import ForwardAccumulator, GradientTape, Node, UnconnectedGradients, custom_gradient, stop_gradient
-from .tensor import Tensor, Variable, constant, convert_to_tensor
+from .engine.recording import Node
+from .engine.tape import GradientTape, UnconnectedGradients
+from .engine.tensor import Tensor, Variable, constant, convert_to_tensor
+from .errors import DomainError, HodError, HodWarning, NonDifferentiableError, ParseError, UsageError
+from .ops import *  # noqa: F401,F403  (every public operation: hod.sin, hod.reduce_sum, ...)
+from .taylor_mode import derivative, derivative_tensor, partial, taylor
 
 __version__ = "0.1.0"
 
-
-# --- derivatives at points, cross-checked against SymPy (the ``hod`` command's library) ------
-from . import compare  # noqa: E402
-from .compare import Report  # noqa: E402
-from .compare import diff as check_diff  # noqa: E402
-from .compare import gradient as check_gradient  # noqa: E402
-from .compare import hessian as check_hessian  # noqa: E402
-from .compare import jacobian as check_jacobian  # noqa: E402
-from .compare import taylor as check_taylor  # noqa: E402
-
-
-# --- Taylor mode: derivatives of high order and mixed partials (hod.taylor) ------------------
-from . import taylor as taylor_mode  # noqa: E402
-from .taylor import derivative, derivative_tensor, partial, taylor  # noqa: E402
+__all__ = [
+    # tensors and tapes (TensorFlow's API)
+    "Tensor", "Variable", "constant", "convert_to_tensor", "GradientTape", "ForwardAccumulator",
+    "UnconnectedGradients", "Node", "stop_gradient", "custom_gradient",
+    # functional transforms
+    "grad", "value_and_grad", "jacobian", "hessian", "hvp", "jvp", "nested_derivative",
+    "nested_partial", "nested_steps",
+    # Taylor mode
+    "derivative", "partial", "taylor", "derivative_tensor",
+    # cross-checked derivatives at points (the command's library)
+    "check_gradient", "check_hessian", "check_jacobian", "check_diff", "check_taylor", "Report",
+    # errors
+    "HodError", "UsageError", "ParseError", "DomainError", "NonDifferentiableError",
+    "HodWarning",
+    # operations (from the primitive table)
+    *ops.OPERATIONS,
+]

@@ -65,8 +65,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import graph as _graph
+from .expr import graph as _graph
+from .expr.printer import to_text
 from .errors import HodError, UsageError
+from .text import fmt_duration, fmt_number, magnitude, polynomial_text
 
 RTOL = 1e-9
 ATOL = 1e-12
@@ -364,7 +366,7 @@ def _number(text, name):
     except ValueError:
         v = None
         if t and t.lower() not in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
-            from . import parser
+            from .expr import parser
 
             try:
                 g = parser.parse(t)
@@ -416,7 +418,7 @@ def _points(points):
 
 def _graphs(kind, expr, names_hint):
     """(expression text, list of root graphs) from text, a graph or a list of either."""
-    from . import parser
+    from .expr import parser
 
     if kind == "jacobian":
         if isinstance(expr, str):
@@ -425,14 +427,14 @@ def _graphs(kind, expr, names_hint):
         else:
             roots = [parser.parse(e, variables=names_hint) if isinstance(e, str) else e
                      for e in expr]
-            text = ", ".join(e.strip() if isinstance(e, str) else _graph.to_text(e)
+            text = ", ".join(e.strip() if isinstance(e, str) else to_text(e)
                              for e in expr)
         if not roots:
             raise UsageError("jacobian needs at least one expression")
         return text, [_graph.lift(r) for r in roots]
     if isinstance(expr, str):
         return expr.strip(), [_graph.lift(parser.parse(expr, variables=names_hint))]
-    return _graph.to_text(_graph.lift(expr)), [_graph.lift(expr)]
+    return to_text(_graph.lift(expr)), [_graph.lift(expr)]
 
 
 def _variable_order(roots, variables):
@@ -634,106 +636,6 @@ class _Task:
 
 
 # =========================================================================================
-# Numbers as text
-# =========================================================================================
-
-def fmt_number(v):
-    """Shortest text that reads back to the same float; whole numbers without ``.0``."""
-    v = float(v)
-    if math.isfinite(v) and v.is_integer() and abs(v) < 1e16:
-        return str(int(v))
-    return repr(v)
-
-
-def fmt_duration(seconds):
-    """``"12 ms"``, ``"3.4 s"``, ``"4 min"``, ``"2 h"``, ``"5 days"``, ``"1e+32 years"``."""
-    s = float(seconds)
-    if s < 1:
-        return f"{max(s * 1e3, 1):.0f} ms"
-    if s < 10:
-        return f"{s:.1f} s"
-    if s < 120:
-        return f"{s:.0f} s"
-    if s < 7200:
-        return f"{s / 60:.0f} min"
-    if s < 2 * 86400:
-        return f"{s / 3600:.0f} h"
-    days = s / 86400
-    if days < 730:
-        return f"{days:.0f} days"
-    years = days / 365.25
-    return f"{years:,.0f} years" if years < 1e6 else f"{years:.0e} years"
-
-
-def _magnitude(log10_abs, negative):
-    """``"-1.40e+432"`` from log10 of the absolute value and the sign."""
-    e = math.floor(log10_abs)
-    m = 10 ** (log10_abs - e)
-    if m >= 9.995:
-        m, e = m / 10, e + 1
-    return f"{'-' if negative else ''}{m:.2f}e{'+' if e >= 0 else '-'}{abs(e):02d}"
-
-
-def _coefficient_fraction(c, k):
-    """``c`` as an exact-looking fraction when it is one up to rounding: p/q with q <= 1000,
-    or m/k! with m an integer (Taylor coefficients of many functions at 0); else None."""
-    if not math.isfinite(c):
-        return None
-    if c.is_integer() and abs(c) < 1e15:
-        return fractions.Fraction(int(c))
-    near = fractions.Fraction(c).limit_denominator(1000)
-    if abs(c - near) <= 1e-13 * abs(c):
-        return near
-    if k <= 20:
-        m = c * math.factorial(k)
-        r = round(m)
-        if r and abs(r) < 10 ** 9 and abs(m - r) <= min(1e-11 * abs(m), 1e-6):
-            return fractions.Fraction(r, math.factorial(k))
-    return None
-
-
-def polynomial_text(coefficients, var, x0):
-    """The Taylor polynomial sum c_k (var - x0)^k as an expression in hod's language, with
-    each coefficient written as a fraction when it is one up to rounding (else 10 significant
-    digits): ``1 + x + x**2/2``, ``0.4794255386 + 0.8775825619*(x - 0.5)``.
-
-    >>> polynomial_text([1.0, 0.0, -0.5], "x", 0.0)
-    '1 - x**2/2'
-    """
-    if x0 == 0:
-        base = var
-    elif x0 > 0:
-        base = f"({var} - {fmt_number(x0)})"
-    else:
-        base = f"({var} + {fmt_number(-x0)})"
-    terms = []
-    for k, c in enumerate(coefficients):
-        c = float(c)
-        if c == 0:
-            continue
-        power = "" if k == 0 else base if k == 1 else f"{base}**{k}"
-        frac = _coefficient_fraction(c, k)
-        negative = c < 0
-        if frac is not None:
-            p, q = abs(frac.numerator), frac.denominator
-            if not power:
-                body = f"{p}" + (f"/{q}" if q != 1 else "")
-            else:
-                body = (power if p == 1 else f"{p}*{power}") + (f"/{q}" if q != 1 else "")
-        else:
-            num = format(abs(c), ".10g")
-            body = num if not power else f"{num}*{power}"
-        terms.append((negative, body))
-    if not terms:
-        return "0"
-    first_negative, first = terms[0]
-    text = ("-" if first_negative else "") + first
-    for negative, body in terms[1:]:
-        text += (" - " if negative else " + ") + body
-    return text
-
-
-# =========================================================================================
 # hod's side: the tape (grad, hessian, jacobian) and Taylor mode (diff, taylor)
 # =========================================================================================
 
@@ -749,7 +651,7 @@ def _describe(node, args):
 
 
 def _values(args):
-    from .tensor import as_value
+    from .engine.tensor import as_value
 
     return [as_value(a) for a in args]
 
@@ -854,8 +756,8 @@ class _HodPoint:
 def _tape_point(kind, roots, names, point, depends):
     """Tape values at one point (grad, hessian, jacobian)."""
     from . import ops
-    from .tape import GradientTape
-    from .tensor import Variable
+    from .engine.tape import GradientTape
+    from .engine.tensor import Variable
 
     xs = [Variable(point[n], name=n) for n in names]
     env = dict(zip(names, xs))
@@ -901,7 +803,7 @@ def _pure_derivative(root, point, var, n):
     """(the n-th derivative in ``var`` by Taylor mode, the kinks met, and ("overflow", its
     magnitude as text) or ("underflow", None) when it is out of the float range, else None)."""
     # (``hod.taylor`` is the function; its module is imported by name)
-    from .taylor import _rescue_scale, _times_factorial, expand
+    from .taylor_mode.api import _rescue_scale, _times_factorial, expand
 
     def coefficients(direction):
         e = expand(root, point, n, {var: direction})
@@ -937,7 +839,7 @@ def _pure_derivative(root, point, var, n):
     if math.isfinite(cn) and cn != 0 and not math.isfinite(value):
         log10 = (math.log10(abs(cn)) + math.lgamma(n + 1) / math.log(10)
                  - n * math.log10(scale))
-        big = ("overflow", _magnitude(log10, cn < 0))
+        big = ("overflow", magnitude(log10, cn < 0))
     elif n > 150 and abs(cn) < 1e-290 and underflowed(c):
         value = math.nan
         big = ("underflow", None)
@@ -946,8 +848,8 @@ def _pure_derivative(root, point, var, n):
 
 def _taylor_point(task, point, depends):
     """Taylor-mode values at one point (diff, taylor), and f with its problems and kinks."""
-    from .taylor import expand, graph_partial
-    from .tensor import constant
+    from .engine.tensor import constant
+    from .taylor_mode.api import expand, graph_partial
 
     point = dict(point)
     counts = _counts(task.wrt) if task.kind == "diff" else {task.var: task.order}
@@ -1042,8 +944,8 @@ def _nested_partial(roots, names, wrt, point, budget, shown_budget=None):
 
 
 def _nested_steps(roots, names, wrt, point, budget, shown_budget):
-    from .functional import nested_steps
-    from .tensor import Variable
+    from .engine.functional import nested_steps
+    from .engine.tensor import Variable
 
     start = time.perf_counter()
     xs = [Variable(point[n], name=n) for n in names]

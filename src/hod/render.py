@@ -25,7 +25,7 @@ import sys
 
 import click
 
-from .compare import fmt_number
+from .text import fmt_number
 
 FORMATS = ("table", "json", "csv", "plain")
 

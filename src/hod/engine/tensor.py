@@ -11,6 +11,8 @@ import itertools
 
 import numpy as np
 
+from .registry import ops  # operators dispatch to the table's operations (late-bound)
+
 _next_id = itertools.count(1).__next__
 
 
@@ -245,4 +247,6 @@ def convert_to_tensor(value):
     return value if isinstance(value, Tensor) else Tensor(value)
 
 
-from . import ops  # noqa: E402  (operators above dispatch to the primitive table)
+def convert(x):
+    """``x`` as a tensor (tensors are returned unchanged)."""
+    return x if isinstance(x, Tensor) else Tensor(x)

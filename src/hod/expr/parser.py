@@ -27,8 +27,10 @@ import keyword
 import math
 import re
 
-from . import graph, ops
-from .errors import ParseError
+from .. import ops
+from ..errors import ParseError
+from . import graph
+from .syntax import CONSTANTS, OPERATORS, UNARY_POWER
 
 __all__ = ["parse", "parse_list", "known_functions", "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH",
            "MAX_EXPONENT"]
@@ -43,8 +45,6 @@ MAX_DEPTH = 100
 #: before anything tries to turn it into an exact rational.
 MAX_EXPONENT = 20_000
 
-#: Names that are constants unless declared as variables.
-CONSTANTS = {"pi": math.pi, "e": math.e, "E": math.e}
 
 # --- tokens --------------------------------------------------------------------------------
 
@@ -268,15 +268,7 @@ def _tokens(text):
 # --- parsing -------------------------------------------------------------------------------
 
 # Binary operators: token -> (binding power, right-associative, graph builder).
-_BINARY = {
-    "+": (10, False, ops.add),
-    "-": (10, False, ops.subtract),
-    "*": (20, False, ops.multiply),
-    "/": (20, False, ops.divide),
-    "**": (40, True, ops.power),
-    "^": (40, True, ops.power),
-}
-_UNARY_POWER = 30  # unary signs bind weaker than ** and tighter than * and / (as in Python)
+_BINARY = {tok: (op.power, op.right, ops.TABLE[op.primitive]) for tok, op in OPERATORS.items()}
 
 # Entries of the operator stack: ("bin", op token), ("neg" or "pos", op token),
 # ("paren", "(" token), ("call", name token, function, arity, operands before it, "(" token).
@@ -292,13 +284,14 @@ def known_functions():
 
 
 def parse(text, variables=None):
-    """Parse one expression of hod's language into a graph (:class:`hod.graph.Expr`).
+    """Parse one expression of hod's language into a graph (:class:`hod.expr.graph.Expr`).
 
     ``variables`` names the declared variables: such a name is a variable even if it is also
     a constant (``e``, ``E``, ``pi``).  Undeclared names other than constants and functions
     are variables too.  Errors raise :class:`hod.errors.ParseError` with the 0-based column.
 
-    >>> from hod.graph import evaluate, to_text
+    >>> from hod.expr.graph import evaluate
+    >>> from hod.expr.printer import to_text
     >>> g = parse("2*x^3 - sin(pi*y)")
     >>> to_text(g)
     '2 * x ** 3 - sin(pi * y)'
@@ -314,7 +307,7 @@ def parse_list(text, variables=None):
     Commas inside the parentheses of a call belong to the call.  The graphs share one node
     per variable name.
 
-    >>> from hod.graph import to_text
+    >>> from hod.expr.printer import to_text
     >>> [to_text(g) for g in parse_list("x*y, atan2(y, x)")]
     ['x * y', 'atan2(y, x)']
     """
@@ -344,7 +337,7 @@ class _Parser:
         if name in self.declared:
             return self.variable(name)
         if name in CONSTANTS:
-            return graph.const(CONSTANTS[name], name)
+            return graph.const(CONSTANTS[name].value, name)
         if name in self.functions:
             if nxt.kind in (NUM, NAME):
                 self.fail(f"function '{name}' needs parentheses: write "
@@ -467,7 +460,7 @@ class _Parser:
                 a = operands.pop()
                 operands.append(_BINARY[stack.pop()[1].text][2](a, b))
             elif kind in ("neg", "pos"):
-                if _UNARY_POWER < power:
+                if UNARY_POWER < power:
                     return
                 stack.pop()
                 if kind == "neg":

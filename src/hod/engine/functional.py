@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 
-from .ops import convert
-from .tape import ForwardAccumulator, GradientTape
+from .forward import ForwardAccumulator
+from .tape import GradientTape
+from .tensor import convert
 
 
 def _args_and_nums(args, argnums):

@@ -17,9 +17,13 @@ not hit Python's recursion limit) and apply each primitive's rule for their back
 from __future__ import annotations
 
 import fractions
-import math
 
 import numpy as np
+
+from ..engine.registry import ops  # operators on nodes build graph nodes (late-bound)
+from ..errors import UsageError
+from ..text import fmt_number
+from .syntax import CONSTANTS
 
 
 class Expr:
@@ -42,37 +46,37 @@ class Expr:
 
     # --- building -------------------------------------------------------------------------
     def __add__(self, o):
-        return _ops().add(self, o)
+        return ops.add(self, o)
 
     def __radd__(self, o):
-        return _ops().add(o, self)
+        return ops.add(o, self)
 
     def __sub__(self, o):
-        return _ops().subtract(self, o)
+        return ops.subtract(self, o)
 
     def __rsub__(self, o):
-        return _ops().subtract(o, self)
+        return ops.subtract(o, self)
 
     def __mul__(self, o):
-        return _ops().multiply(self, o)
+        return ops.multiply(self, o)
 
     def __rmul__(self, o):
-        return _ops().multiply(o, self)
+        return ops.multiply(o, self)
 
     def __truediv__(self, o):
-        return _ops().divide(self, o)
+        return ops.divide(self, o)
 
     def __rtruediv__(self, o):
-        return _ops().divide(o, self)
+        return ops.divide(o, self)
 
     def __pow__(self, o):
-        return _ops().power(self, o)
+        return ops.power(self, o)
 
     def __rpow__(self, o):
-        return _ops().power(o, self)
+        return ops.power(o, self)
 
     def __neg__(self):
-        return _ops().negative(self)
+        return ops.negative(self)
 
     def __pos__(self):
         return self
@@ -80,6 +84,8 @@ class Expr:
     __hash__ = object.__hash__
 
     def __repr__(self):
+        from .printer import to_text  # the printer builds on this module
+
         return f"Expr({to_text(self)})"
 
     @property
@@ -91,17 +97,11 @@ class Expr:
         return self.op == "var"
 
 
-def _ops():
-    from . import ops
-
-    return ops
-
-
 def const(value, label=None):
     """A constant node. ``label`` is its exact source text (``"0.1"``, ``"pi"``)."""
     value = float(value)
     if label is None:
-        label = repr(value) if not value.is_integer() or abs(value) >= 1e16 else str(int(value))
+        label = fmt_number(value)
     return Expr("const", label=label, value=value)
 
 
@@ -170,10 +170,8 @@ def _sympy_const(node):
     import sympy
 
     label = node.label
-    if label == "pi":
-        return sympy.pi
-    if label in ("e", "E"):
-        return sympy.E
+    if label in CONSTANTS:
+        return CONSTANTS[label].sympy(sympy)
     try:
         f = fractions.Fraction(label)
     except (ValueError, TypeError):
@@ -185,10 +183,8 @@ def _mpmath_const(node):
     import mpmath
 
     label = node.label
-    if label == "pi":
-        return +mpmath.pi
-    if label in ("e", "E"):
-        return +mpmath.e
+    if label in CONSTANTS:
+        return CONSTANTS[label].mpmath(mpmath)
     try:
         f = fractions.Fraction(label)
         return mpmath.mpf(f.numerator) / f.denominator
@@ -238,8 +234,6 @@ def evaluate(roots, env, backend="tensor", on_node=None, order=None):
             try:
                 v = env[node.label]
             except KeyError:
-                from .errors import UsageError
-
                 raise UsageError(f"no value given for variable {node.label!r}") from None
         else:
             args = [values[id(a)] for a in node.args]
@@ -265,60 +259,3 @@ def to_sympy(roots, symbols=None):
         if n not in symbols:
             symbols[n] = sympy.Symbol(n, real=True)
     return evaluate(roots, symbols, "sympy")
-
-
-# --- printing ------------------------------------------------------------------------------
-
-# Binding power of each operator in hod's language (Python's precedence).
-_INFIX = {"add": ("+", 10), "subtract": ("-", 10), "multiply": ("*", 20), "divide": ("/", 20),
-          "power": ("**", 40)}
-_UNARY = 30  # unary minus binds weaker than ** and tighter than * (as in Python)
-
-
-def to_text(root):
-    """Text in hod's language that parses back to the same graph (fully explicit)."""
-    text = {}
-    prec = {}
-    for node in topological([root]):
-        op = node.op
-        if op == "const":
-            label = node.label
-            t = label if label in ("pi", "e", "E") else _number_text(node.value, label)
-            text[id(node)], prec[id(node)] = t, (100 if not t.startswith("-") else _UNARY)
-        elif op == "var":
-            text[id(node)], prec[id(node)] = node.label, 100
-        elif op in _INFIX and len(node.args) == 2:
-            sym, p = _INFIX[op]
-            a, b = node.args
-            ta, tb = text[id(a)], text[id(b)]
-            pa, pb = prec[id(a)], prec[id(b)]
-            if op == "power":
-                # right-associative; the base must bind tighter than ** (so -x is wrapped)
-                if pa <= p:
-                    ta = f"({ta})"
-                if pb < _UNARY:
-                    tb = f"({tb})"
-            else:
-                if pa < p:
-                    ta = f"({ta})"
-                if pb <= p:
-                    tb = f"({tb})"
-            text[id(node)], prec[id(node)] = f"{ta} {sym} {tb}", p
-        elif op == "negative":
-            (a,) = node.args
-            ta = text[id(a)]
-            if prec[id(a)] < _UNARY or ta.startswith("-"):
-                ta = f"({ta})"
-            text[id(node)], prec[id(node)] = f"-{ta}", _UNARY
-        else:
-            args = ", ".join(text[id(a)] for a in node.args)
-            text[id(node)], prec[id(node)] = f"{op}({args})", 100
-    return text[id(root)]
-
-
-def _number_text(value, label):
-    if label is not None and label not in ("pi", "e", "E"):
-        return label
-    if math.isfinite(value) and value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(value)

@@ -1,0 +1,257 @@
+"""Truncated Taylor series and their coefficient arithmetic.
+
+A quantity that depends on a parameter ``t`` near 0 is carried as the numpy array ``c`` of its
+*normalised* Taylor coefficients, ``c[k] = u^(k)(0) / k!``, so that
+``u(t) = c[0] + c[1] t + ... + c[d] t^d + O(t^(d+1))``.  Derivatives are the coefficients times
+``k!``, applied once, at the boundary.  An array has shape ``(d + 1,) + batch + shape``: the
+coefficients, then ``nb`` batch axes (several directions propagated together), then the value's
+own shape (many points at once).
+
+The explicit recurrences (exp, log, sin/cos, sinh/cosh, sqrt, quotient, real power) work on
+flattened coefficient arrays ``(K,)`` or ``(K, R)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["Series"]
+
+
+class Series:
+    """A truncated Taylor series: ``c[k]`` is the coefficient of ``t**k`` (normalised).
+
+    ``c`` has shape ``(K,) + batch + shape`` with ``K = order + 1`` and ``nb = len(batch)``.
+    """
+
+    __slots__ = ("c", "nb")
+
+    def __init__(self, c, nb=0):
+        self.c = c
+        self.nb = nb
+
+    @property
+    def order(self):
+        return self.c.shape[0] - 1
+
+    @property
+    def rank(self):
+        """Rank of the value (batch axes excluded)."""
+        return self.c.ndim - 1 - self.nb
+
+    @property
+    def value(self):
+        """The value at ``t = 0`` (the same along every direction): shape = the value's shape."""
+        v = self.c[0]
+        return v[(0,) * self.nb] if self.nb else v
+
+    def __repr__(self):
+        return f"Series(order={self.order}, nb={self.nb}, shape={self.c.shape[1:]})"
+
+
+def _zero_order(a):
+    """The value at t = 0 with batch axes (series) or the constant itself."""
+    return a.c[0] if isinstance(a, Series) else a
+
+
+# =========================================================================================
+# Coefficient arithmetic
+# =========================================================================================
+
+def _dot(a, b):
+    """sum_i a[i] * b[i] over the first axis (1-D arrays, or 2-D with columns kept)."""
+    if a.ndim == 1:
+        return np.dot(a, b)
+    return np.einsum("ij,ij->j", a, b)
+
+
+def _weights(K, ndim):
+    """``arange(K)`` shaped to multiply a coefficient array of rank ``ndim`` (k u_k)."""
+    w = np.arange(K, dtype=np.float64)
+    return w if ndim == 1 else w.reshape((K,) + (1,) * (ndim - 1))
+
+
+def _cauchy(a, b, K):
+    """The first ``K`` coefficients of the product of two series (trailing axes broadcast)."""
+    if a.ndim == 1 and b.ndim == 1:
+        return np.convolve(a[:K], b[:K])[:K]
+    shape = np.broadcast_shapes(a.shape[1:], b.shape[1:])
+    out = np.zeros((K,) + shape)
+    # Loop over the factor with fewer nonzero coefficients (inputs are often affine in t).
+    na = [j for j in range(min(K, a.shape[0])) if a[j].any()]
+    nb = [j for j in range(min(K, b.shape[0])) if b[j].any()]
+    if len(nb) < len(na):
+        a, b, na = b, a, nb
+    for j in na:
+        m = min(K - j, b.shape[0])
+        out[j:j + m] += a[j] * b[:m]
+    return out
+
+
+def _flat2(c):
+    """(K, ...) -> (K,) when every coefficient is a scalar, else (K, R)."""
+    K = c.shape[0]
+    if c.ndim == 1:
+        return c
+    if c[0].size == 1:
+        return c.reshape(K)
+    return c.reshape(K, -1)
+
+
+def _as_full(c, shape):
+    """A new writable array: ``c`` broadcast to ``shape`` (never the input itself, so that
+    rules may write into it)."""
+    return np.array(np.broadcast_to(c, shape), dtype=np.float64)
+
+
+def _affine(u):
+    """Whether the series is a + b t (all coefficients from t^2 on are zero)."""
+    return u.shape[0] > 2 and not u[2:].any()
+
+
+def _powers_over_factorial(b, K):
+    """b^k / k! for k = 0..K-1 (first axis), by a running product (no overflow in b^k)."""
+    out = np.empty((K,) + np.shape(b))
+    out[0] = 1.0
+    if K > 1:
+        ratios = np.multiply.outer(1.0 / np.arange(1, K), np.ones(np.shape(b))) * b
+        out[1:] = np.cumprod(ratios, axis=0)
+    return out
+
+
+# --- explicit recurrences on flattened coefficient arrays (K,) or (K, R) ------------------
+
+def _exp_flat(u, v0):
+    """exp of a series: k v_k = sum_{j=1..k} j u_j v_(k-j), with v_0 given."""
+    K = u.shape[0]
+    v = np.empty_like(u)
+    v[0] = v0
+    if K == 1:
+        return v
+    if _affine(u):
+        return _powers_over_factorial(u[1], K) * v0
+    ju = u * _weights(K, u.ndim)
+    for k in range(1, K):
+        v[k] = _dot(ju[1:k + 1], v[k - 1::-1]) / k
+    return v
+
+
+def _sin_cos_flat(u, hyperbolic=False):
+    """(sin u, cos u) or (sinh u, cosh u) of a series, together.
+
+    s_k = (1/k) sum j u_j c_(k-j) and c_k = -+(1/k) sum j u_j s_(k-j).
+    """
+    K = u.shape[0]
+    a = u[0]
+    if hyperbolic:
+        s0, c0, sign = np.sinh(a), np.cosh(a), 1.0
+    else:
+        s0, c0, sign = np.sin(a), np.cos(a), -1.0
+    s = np.empty_like(u)
+    c = np.empty_like(u)
+    s[0], c[0] = s0, c0
+    if K == 1:
+        return s, c
+    if _affine(u):
+        # sin(a + b t) = sum b^k/k! sin(a + k pi/2) t^k: the phases cycle with period 4.
+        p = _powers_over_factorial(u[1], K)
+        if hyperbolic:
+            cyc_s, cyc_c = np.stack([s0, c0]), np.stack([c0, s0])
+            idx = np.arange(K) % 2
+        else:
+            cyc_s = np.stack([s0, c0, -s0, -c0])
+            cyc_c = np.stack([c0, -s0, -c0, s0])
+            idx = np.arange(K) % 4
+        return p * cyc_s[idx], p * cyc_c[idx]
+    ju = u * _weights(K, u.ndim)
+    for k in range(1, K):
+        w = ju[1:k + 1]
+        s[k] = _dot(w, c[k - 1::-1]) / k
+        c[k] = sign * _dot(w, s[k - 1::-1]) / k
+    return s, c
+
+
+def _log_flat(u, v0):
+    """log of a series: u_0 k v_k = k u_k - sum_{j=1..k-1} j v_j u_(k-j)."""
+    K = u.shape[0]
+    u0 = u[0]
+    v = np.empty_like(u)
+    v[0] = v0
+    if K == 1:
+        return v
+    if _affine(u):
+        r = u[1] / u0
+        k = _weights(K, u.ndim)[1:]
+        powers = np.cumprod(np.broadcast_to(r, (K - 1,) + np.shape(r)), axis=0)
+        v[1:] = powers * (np.where(k % 2 == 1, 1.0, -1.0) / k)
+        return v
+    kk = _weights(K, u.ndim)
+    for k in range(1, K):
+        acc = k * u[k]
+        if k > 1:
+            acc = acc - _dot(kk[1:k] * v[1:k], u[k - 1:0:-1])
+        v[k] = acc / (k * u0)
+    return v
+
+
+def _sqrt_flat(u, v0):
+    """sqrt of a series: 2 v_0 v_k = u_k - sum_{j=1..k-1} v_j v_(k-j)."""
+    K = u.shape[0]
+    v = np.empty_like(u)
+    v[0] = v0
+    two_v0 = 2.0 * v0
+    for k in range(1, K):
+        acc = u[k]
+        if k > 1:
+            acc = acc - _dot(v[1:k], v[k - 1:0:-1])
+        v[k] = acc / two_v0
+    return v
+
+
+def _div_flat(a, b, v0):
+    """a / b for series: b_0 v_k = a_k - sum_{j=1..k} b_j v_(k-j)."""
+    K = b.shape[0]
+    v = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    v[0] = v0
+    b0 = b[0]
+    for k in range(1, K):
+        v[k] = (a[k] - _dot(b[1:k + 1], v[k - 1::-1])) / b0
+    return v
+
+
+def _pow_flat(u, p, v0):
+    """u**p for a constant real p (scalar or elementwise), u_0 != 0:
+    k u_0 v_k = sum_{j=1..k} (p j - (k - j)) u_j v_(k-j)."""
+    K = u.shape[0]
+    v = np.empty_like(u)
+    v[0] = v0
+    if K == 1:
+        return v
+    u0 = u[0]
+    if np.ndim(p) == 0 and _affine(u):
+        # (a + b t)^p = a^p sum_k binom(p, k) (b/a)^k t^k
+        r = u[1] / u0
+        k = np.arange(1, K, dtype=np.float64)
+        steps = ((p - k + 1.0) / k).reshape((K - 1,) + (1,) * (u.ndim - 1)) * r
+        v[1:] = np.cumprod(steps, axis=0) * v0
+        return v
+    ju = u * _weights(K, u.ndim)
+    uu = u
+    for k in range(1, K):
+        # sum_j (p j - k + j) u_j v_(k-j) = (p + 1) sum j u_j v_(k-j) - k sum u_j v_(k-j)
+        acc = (p + 1.0) * _dot(ju[1:k + 1], v[k - 1::-1]) - k * _dot(uu[1:k + 1], v[k - 1::-1])
+        v[k] = acc / (k * u0)
+    return v
+
+
+def _int_power(c, n, K):
+    """c**n for an integer n >= 1 by repeated squaring of series (exact where c_0 = 0)."""
+    result = None
+    base = c
+    while True:
+        if n & 1:
+            result = base if result is None else _cauchy(result, base, K)
+        n >>= 1
+        if not n:
+            return result
+        base = _cauchy(base, base, K)
