@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 import hod
 from hod import numeric, ops
-from hod.expr import graph, printer
+from hod.expr import graph, parser, printer
 from hod.errors import HodError, HodWarning, UsageError
 from hod.ops import TABLE
 
@@ -582,3 +582,44 @@ def test_pure_partial_of_high_order_does_not_overflow_or_underflow():
     assert got == pytest.approx(2.0 ** 300 * math.cos(0.5), rel=1e-12)
     got = float(hod.partial(lambda a, b: hod.exp(2 * a) * hod.cos(b), (0, 3))(0.0, 0.5))
     assert got == pytest.approx(math.sin(0.5), rel=1e-13)
+
+
+# --- one nth-derivative path (the API and the command share it) ------------------------------
+
+@pytest.mark.parametrize("n", [140, 171, 300, 600, 1000])
+def test_exp_2x_derivatives_are_powers_of_two_at_every_order(n):
+    # 2^n exactly: the rescue scales the direction by powers of two, which are exact
+    if n < 1024:
+        assert float(hod.derivative(lambda x: hod.exp(2 * x), n)(0.0)) == pytest.approx(
+            2.0 ** n, rel=1e-13)
+
+
+def test_underflowing_coefficients_are_rescued_below_order_150_too():
+    # exp(x/10): f^(140)(0) = 1e-140, while f^(140)/140! = 1e-381 underflows to 0
+    got = hod.derivative(lambda x: hod.exp(x / 10), 140)(np.array([0.0, 10.0])).numpy()
+    assert_close(got, [1e-140, 1e-140 * math.e], rtol=1e-12)
+
+
+def test_graph_and_api_share_the_nth_derivative_path():
+    root = parser.parse("exp(2*x)")
+    r = taylor_mode.api.graph_nth_derivative(root, {"x": 0.0}, "x", 600)
+    assert r.out_of_range is None
+    assert r.value == pytest.approx(2.0 ** 600, rel=1e-13)
+    assert float(hod.derivative(lambda x: hod.exp(2 * x), 600)(0.0)) == pytest.approx(
+        r.value, rel=1e-15)
+
+
+def test_a_derivative_beyond_float64_warns_with_its_size_and_is_inf():
+    with pytest.warns(HodWarning, match=r"beyond float64 \(about 4\.43e\+1867\)"):
+        got = float(hod.derivative(lambda x: hod.exp(hod.sin(x)), 1000)(0.5))
+    assert got == math.inf
+    root = parser.parse("exp(sin(x))")
+    r = taylor_mode.api.graph_nth_derivative(root, {"x": 0.5}, "x", 1000)
+    assert r.out_of_range.kind == "overflow" and not r.out_of_range.negative
+    assert r.out_of_range.log10_abs == pytest.approx(1867.6466, abs=1e-3)
+
+
+def test_true_zeros_are_not_mistaken_for_underflow():
+    assert float(hod.derivative(lambda x: x ** 3, 600)(2.0)) == 0.0
+    assert float(hod.partial(lambda x, y: x * y, (2, 0))(0.0, 6.4e-260)) == 0.0
+    assert float(hod.derivative(hod.sin, 600)(0.0)) == 0.0

@@ -802,48 +802,14 @@ def _tape_point(kind, roots, names, point, depends):
 def _pure_derivative(root, point, var, n):
     """(the n-th derivative in ``var`` by Taylor mode, the kinks met, and ("overflow", its
     magnitude as text) or ("underflow", None) when it is out of the float range, else None)."""
-    # (``hod.taylor`` is the function; its module is imported by name)
-    from .taylor_mode.api import _rescue_scale, _times_factorial, expand
+    from .taylor_mode.api import graph_nth_derivative
 
-    def coefficients(direction):
-        e = expand(root, point, n, {var: direction})
-        return np.asarray(e.coefficients, dtype=np.float64).reshape(n + 1), e.kinks
-
-    def underflowed(c):
-        # the last non-zero coefficient before c_n is (nearly) subnormal: c_n underflowed,
-        # it is not a true zero (as beyond the degree of a polynomial)
-        nonzero = np.flatnonzero(c[:n])
-        return bool(nonzero.size) and abs(c[nonzero[-1]]) < 1e-250
-
-    c, kinks = coefficients(1.0)
-    cn, scale = float(c[n]), 1.0
-    for _ in range(4):
-        if not (n > 150 and abs(cn) < 1e-290 and np.all(np.isfinite(c)) and underflowed(c)):
-            break
-        # f^(n)/n! underflowed (1/171! < 1e-308): expand along a direction s = 2^m, whose
-        # coefficients are c_k s^k, and divide by s^n at the end; s is chosen from the last
-        # coefficients that did not underflow, so it may take a few rounds to reach c_n
-        s = _rescue_scale(c, n)
-        if s is None:
-            break
-        scale *= float(np.asarray(s))
-        c = coefficients(scale)[0]
-        cn = float(c[n])
-    if scale == 1.0:
-        value = float(_times_factorial(cn, n))
-    else:
-        value = cn
-        for k in range(1, n + 1):
-            value *= k / scale
+    r = graph_nth_derivative(root, point, var, n)
     big = None
-    if math.isfinite(cn) and cn != 0 and not math.isfinite(value):
-        log10 = (math.log10(abs(cn)) + math.lgamma(n + 1) / math.log(10)
-                 - n * math.log10(scale))
-        big = ("overflow", magnitude(log10, cn < 0))
-    elif n > 150 and abs(cn) < 1e-290 and underflowed(c):
-        value = math.nan
-        big = ("underflow", None)
-    return value, kinks, big
+    if r.out_of_range is not None:
+        o = r.out_of_range
+        big = (o.kind, magnitude(o.log10_abs, o.negative) if o.kind == "overflow" else None)
+    return r.value, r.kinks, big
 
 
 def _taylor_point(task, point, depends):

@@ -9,11 +9,16 @@ hod.Tensor(-1.89559861, shape=(), dtype=float64)
 from __future__ import annotations
 
 import functools
+import math
+import warnings
+from typing import NamedTuple
 
 import numpy as np
 
+from .. import text
+
 from ..engine.tensor import Tensor, as_value
-from ..errors import UsageError
+from ..errors import HodWarning, UsageError
 from ..expr import graph as _graph
 from .mixed import _interpolation, _tensor_plan
 from .propagate import _coefficients_of, _run, _seed, _warn_kinks
@@ -132,37 +137,166 @@ def taylor(f, x0, order, direction=None):
     return e.coefficients
 
 
-def _rescue_scale(c, n):
-    """A power of two s (per element) with c_k s^k of order 1 at the highest order k whose
-    coefficient is still a normal float; None if there is none (nothing to rescue)."""
-    mag = np.abs(c[:n + 1]).reshape(n + 1, -1)
-    ok = mag > 1e-250
+# --- the one nth-derivative path: f^(n) = n! c_n, rescued from underflow -------------------
+
+#: Below this, a coefficient may have lost digits to underflow on its way (subnormals).
+_TINY = 1e-290
+#: The last coefficients that are surely normal floats: a rescue scale is chosen from them.
+_NORMAL = 1e-250
+#: Most rounds of rescue (each re-expands along a longer direction).
+_RESCUE_ROUNDS = 6
+_LOG10_2 = math.log10(2.0)
+
+
+class OutOfRange(NamedTuple):
+    """A derivative beyond float64: ``kind`` is ``"overflow"`` (with log10 of its absolute
+    value and its sign) or ``"underflow"`` (smaller than hod could recover)."""
+
+    kind: str
+    log10_abs: float | None = None
+    negative: bool = False
+
+
+class NthDerivative(NamedTuple):
+    """The n-th derivative along one variable: values (float64 array; +-inf where it
+    overflows, nan where it underflowed beyond rescue), the kinks met, and per element an
+    :class:`OutOfRange` or None (a list in the array's flat order)."""
+
+    value: np.ndarray
+    kinks: list
+    out_of_range: list
+
+
+def _lost_to_underflow(c, n):
+    """Per element of ``c`` (shape (n + 1, R)): whether c_n may have lost digits to underflow.
+
+    A tiny c_n is suspect; a zero one only when the coefficients before it died out by
+    underflow (the last non-zero one is itself tiny), not when the function is a polynomial
+    of lower degree or has a true zero there (sin at 0)."""
+    cn = np.abs(c[n])
+    mag = np.abs(c[:n])
+    nonzero = mag > 0
+    last = n - 1 - np.argmax(nonzero[::-1], axis=0)
+    last_mag = np.where(nonzero.any(axis=0), mag[last, np.arange(mag.shape[1])], np.inf)
+    return np.isfinite(c).all(axis=0) & (cn < _TINY) & ((cn > 0) | (last_mag < _NORMAL))
+
+
+def _rescue_exponent(c, n):
+    """Per element, m >= 0 such that along s = 2^m the coefficients c_k s^k are of order 1 at
+    the highest order k whose coefficient is still surely normal (0 where there is none)."""
+    mag = np.abs(c[:n + 1])
+    ok = mag > _NORMAL
     ok[0] = False
-    if not ok.any():
-        return None
-    k = (n - np.argmax(ok[::-1], axis=0)).astype(np.float64)  # highest normal order
     has = ok.any(axis=0)
-    ck = mag[k.astype(np.int64), np.arange(mag.shape[1])]
+    k = n - np.argmax(ok[::-1], axis=0)
+    ck = np.where(has, mag[k, np.arange(mag.shape[1])], 1.0)
+    m = np.where(has, np.round(-np.log2(ck) / np.maximum(k, 1)), 0.0)
+    return np.clip(m, 0.0, 60.0).astype(np.int64)
+
+
+@functools.cache
+def _factorial_parts(n):
+    """n! as (F, E) with n! = F * 2^E up to one rounding of F (a float below 2^60)."""
+    exact = math.factorial(n)
+    shift = max(exact.bit_length() - 60, 0)
+    return float(exact >> shift), shift
+
+
+def _scaled_factorial(cn, n, m):
+    """c_n * n! / 2^(m n) with two roundings, and log2 of its absolute value (for overflow).
+
+    The powers of two are applied exactly (ldexp), so neither n! (> 1e308 from n = 171) nor
+    2^(m n) need to exist as floats."""
+    F, E = _factorial_parts(n)
+    frac, exp = np.frexp(cn)
+    mant = frac * F
+    total = exp.astype(np.int64) + E - m * n
+    with np.errstate(over="ignore", under="ignore"):
+        value = np.ldexp(mant, total)
     with np.errstate(divide="ignore"):
-        m = np.where(has, np.round(-np.log2(np.where(has, ck, 1.0)) / k), 0.0)
-    scale = np.exp2(np.clip(m, 0.0, 60.0)).reshape(c.shape[1:])
-    return scale if np.any(scale > 1.0) else None
+        log2_abs = np.log2(np.abs(mant)) + total
+    return value, log2_abs
 
 
 def _nth_derivative(expand_along, n):
-    """f^(n) from normalised coefficients ``expand_along(s)`` of f(x0 + s t) (s = 1 first).
+    """f^(n) from the normalised coefficients ``expand_along(s)`` of f(x0 + s t).
 
-    When f^(n)/n! underflows (1/170! < 1e-306), expand again along a direction s = 2^m whose
-    coefficients are c_k s^k, and divide by s^n step by step."""
-    c = expand_along(1.0)
-    if n > 150 and np.any(np.abs(c[n]) < 1e-290):
-        scale = _rescue_scale(c, n)
-        if scale is not None:
-            out = expand_along(scale)[n]
-            for k in range(1, n + 1):
-                out = out * (k / scale)
-            return np.asarray(out, dtype=np.float64)
-    return _times_factorial(c[n], n)
+    ``expand_along(s)`` returns an array (n + 1,) + shape for a direction s (1.0, or an array
+    of the value's shape).  Where c_n = f^(n)/n! underflows (1/171! < 1e-308, or earlier when
+    f's own scale is small, as for exp(x/10)), the series is expanded again along s = 2^m,
+    whose coefficients are c_k s^k, until c_n is a normal float; then f^(n) = n! c_n / s^n
+    with exact powers of two.  Returns an :class:`NthDerivative` without kinks."""
+    c = np.asarray(expand_along(1.0), dtype=np.float64)
+    shape = c.shape[1:]
+    if n == 0:
+        return NthDerivative(c[0], [], [None] * max(c[0].size, 1))
+    flat = c.reshape(n + 1, -1)
+    R = flat.shape[1]
+    m = np.zeros(R, dtype=np.int64)
+    cn = flat[n].copy()
+    for _ in range(_RESCUE_ROUNDS):
+        lost = _lost_to_underflow(flat, n)
+        if not lost.any():
+            break
+        step = np.where(lost, _rescue_exponent(flat, n), 0)
+        if not step.any():
+            break
+        m = m + step
+        scale = np.exp2(m.astype(np.float64)).reshape(shape)
+        again = np.asarray(expand_along(scale if shape else float(scale)),
+                           dtype=np.float64).reshape(n + 1, -1)
+        # keep the elements that were fine (their new coefficients are scaled too)
+        flat = np.where(step > 0, again, flat)
+        m = np.where(step > 0, m, m - step)
+        cn = flat[n].copy()
+    value, log2_abs = _scaled_factorial(cn, n, m)
+    # A tiny non-zero c_n that no direction could lift is the float64 answer (perhaps
+    # subnormal).  No answer at all is a c_n still zero after a rescue was tried: without
+    # a normal coefficient to scale from (0 * y with a tiny y), a zero is taken as exact.
+    still_lost = _lost_to_underflow(flat, n) & (cn == 0) & (m > 0)
+    out = []
+    for r in range(R):
+        if still_lost[r]:
+            value[r] = math.nan
+            out.append(OutOfRange("underflow"))
+        elif np.isfinite(cn[r]) and not np.isfinite(value[r]):
+            out.append(OutOfRange("overflow", float(log2_abs[r]) * _LOG10_2, bool(cn[r] < 0)))
+        else:
+            out.append(None)
+    return NthDerivative(value.reshape(shape), [], out)
+
+
+def _warn_out_of_range(out, n):
+    bad = [o for o in out if o is not None]
+    if not bad:
+        return
+    first = bad[0]
+    where = "" if len(out) == 1 else f" at {len(bad)} of {len(out)} points"
+    if first.kind == "overflow":
+        size = text.magnitude(first.log10_abs, first.negative)
+        warnings.warn(f"the derivative of order {n} is beyond float64{where} (about {size}); "
+                      f"returned as {'-' if first.negative else ''}inf", HodWarning,
+                      stacklevel=3)
+    else:
+        warnings.warn(f"the derivative of order {n} underflowed{where} beyond what hod could "
+                      "rescue; returned as nan", HodWarning, stacklevel=3)
+
+
+def graph_nth_derivative(root, point, var, n):
+    """For the command line: the ``n``-th derivative in ``var`` of graph ``root`` at ``point``
+    (dict name -> value), by Taylor mode along a unit direction, with the kinks met.
+
+    Returns an :class:`NthDerivative` whose ``value`` is a float and ``out_of_range`` one
+    :class:`OutOfRange` or None."""
+    found = []
+
+    def expand_along(scale):
+        e = expand(root, point, n, {var: scale})
+        found.extend(k for k in e.kinks if k not in found)
+        return np.asarray(e.coefficients, dtype=np.float64).reshape(n + 1)
+
+    r = _nth_derivative(expand_along, n)
+    return NthDerivative(float(r.value), found, r.out_of_range[0])
 
 
 def derivative(f, n=1):
@@ -179,14 +313,18 @@ def derivative(f, n=1):
     n = _check_order(n, "order of a derivative")
 
     def d(x):
+        warned = []
+
         def expand_along(scale):
-            first = np.isscalar(scale)  # 1.0 first; a rescue scale is an array
-            e = expand(f, x, n, direction=None if first else scale)
-            if first:
+            e = expand(f, x, n, direction=scale)
+            if not warned:
                 _warn_kinks(e.kinks)
+                warned.append(True)
             return e.coefficients
 
-        return Tensor._wrap(_nth_derivative(expand_along, n))
+        r = _nth_derivative(expand_along, n)
+        _warn_out_of_range(r.out_of_range, n)
+        return Tensor._wrap(r.value)
 
     d.__name__ = f"derivative_{n}"
     return d
@@ -221,7 +359,9 @@ def _partial_values(f, primals, names, orders):
             found.extend(kinks)
             return coef[:, 0]
 
-        return _nth_derivative(expand_along, total), found
+        r = _nth_derivative(expand_along, total)
+        _warn_out_of_range(r.out_of_range, total)
+        return r.value, found
     dirs, W = _interpolation([j], n, total)
     coef, kinks = _directional(f, primals, names, j, dirs, total)
     return np.tensordot(W[0], coef[total], axes=(0, 0)), kinks
