@@ -196,10 +196,10 @@ def _rescue_exponent(c, n):
 
 @functools.cache
 def _factorial_parts(n):
-    """n! as (F, E) with n! = F * 2^E up to one rounding of F (a float below 2^60)."""
+    """n! as (F, E) with n! = F * 2^E, F correctly rounded (a float below 2^60)."""
     exact = math.factorial(n)
     shift = max(exact.bit_length() - 60, 0)
-    return float(exact >> shift), shift
+    return exact / (1 << shift), shift  # int / int is correctly rounded
 
 
 def _scaled_factorial(cn, n, m):
@@ -208,6 +208,10 @@ def _scaled_factorial(cn, n, m):
     The powers of two are applied exactly (ldexp), so neither n! (> 1e308 from n = 171) nor
     2^(m n) need to exist as floats."""
     F, E = _factorial_parts(n)
+    if E == 0 and not m.any():  # n <= 20: n! is exact, one rounding
+        value = cn * F
+        with np.errstate(divide="ignore"):
+            return value, np.log2(np.abs(value))
     frac, exp = np.frexp(cn)
     mant = frac * F
     total = exp.astype(np.int64) + E - m * n
@@ -234,7 +238,8 @@ def _nth_derivative(expand_along, n):
     R = flat.shape[1]
     m = np.zeros(R, dtype=np.int64)
     cn = flat[n].copy()
-    for _ in range(_RESCUE_ROUNDS):
+    suspect = not (np.abs(cn) >= _TINY).all()  # the common case needs no further look
+    for _ in range(_RESCUE_ROUNDS if suspect else 0):
         lost = _lost_to_underflow(flat, n)
         if not lost.any():
             break
@@ -253,7 +258,8 @@ def _nth_derivative(expand_along, n):
     # A tiny non-zero c_n that no direction could lift is the float64 answer (perhaps
     # subnormal).  No answer at all is a c_n still zero after a rescue was tried: without
     # a normal coefficient to scale from (0 * y with a tiny y), a zero is taken as exact.
-    still_lost = _lost_to_underflow(flat, n) & (cn == 0) & (m > 0)
+    still_lost = (_lost_to_underflow(flat, n) & (cn == 0) & (m > 0) if suspect
+                  else np.zeros(R, dtype=bool))
     out = []
     for r in range(R):
         if still_lost[r]:
@@ -330,6 +336,14 @@ def derivative(f, n=1):
     return d
 
 
+def _contract(W, c):
+    """sum_d W[..., d] * c[d, ...]: the interpolation's weighted sum of directions, in a
+    fixed order (numpy's own sum, never BLAS, whose kernels vary with the CPU)."""
+    lead = W.ndim - 1
+    Wb = W.reshape(W.shape + (1,) * (c.ndim - 1))
+    return np.add.reduce(Wb * c.reshape((1,) * lead + c.shape), axis=lead)
+
+
 def _check_names(names, point):
     for name in names:
         if name not in point:
@@ -364,7 +378,7 @@ def _partial_values(f, primals, names, orders):
         return r.value, found
     dirs, W = _interpolation([j], n, total)
     coef, kinks = _directional(f, primals, names, j, dirs, total)
-    return np.tensordot(W[0], coef[total], axes=(0, 0)), kinks
+    return _contract(W[0], coef[total]), kinks
 
 
 def _directional(f, primals, names, j, dirs, total, scale=1.0):
@@ -468,7 +482,7 @@ def _tensor_values(f, x0, order, names=None):
     out_shape = c.shape[2:]
     result = [np.array(c[0, 0])]
     for m in range(1, d + 1):
-        vals = np.tensordot(weights[m], c[m], axes=(1, 0))  # (rows,) + out_shape
+        vals = _contract(weights[m], c[m])  # (rows,) + out_shape
         full = vals[rows[m]]  # (n^m,) + out_shape
         full = np.moveaxis(full, 0, -1).reshape(out_shape + xshape * m)
         result.append(full)

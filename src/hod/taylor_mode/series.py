@@ -58,11 +58,14 @@ def _zero_order(a):
 # Coefficient arithmetic
 # =========================================================================================
 
+# Reductions here never go through BLAS (np.dot, np.convolve, np.tensordot, matmul): OpenBLAS
+# picks its kernels by CPU, and their summation order changes the last digits of what hod
+# prints.  Products followed by numpy's own sum (pairwise, in a fixed order) give the same
+# digits on every CPU.
+
 def _dot(a, b):
     """sum_i a[i] * b[i] over the first axis (1-D arrays, or 2-D with columns kept)."""
-    if a.ndim == 1:
-        return np.dot(a, b)
-    return np.einsum("ij,ij->j", a, b)
+    return np.add.reduce(a * b, axis=0)
 
 
 def _weights(K, ndim):
@@ -71,17 +74,28 @@ def _weights(K, ndim):
     return w if ndim == 1 else w.reshape((K,) + (1,) * (ndim - 1))
 
 
+def _convolve(a, b, K):
+    """The first ``K`` coefficients of the product of two 1-D series: row k of the matrix
+    ``a_j b_(k-j)`` summed (no BLAS; see above)."""
+    a, b = a[:K], b[:K]
+    na, nb = a.shape[0], b.shape[0]
+    idx = np.arange(K)[:, None] - np.arange(na)[None, :]
+    valid = (idx >= 0) & (idx < nb)
+    terms = np.where(valid, b[np.clip(idx, 0, nb - 1)], 0.0) * a
+    return np.add.reduce(terms, axis=1)
+
+
 def _cauchy(a, b, K):
     """The first ``K`` coefficients of the product of two series (trailing axes broadcast)."""
-    if a.ndim == 1 and b.ndim == 1:
-        return np.convolve(a[:K], b[:K])[:K]
-    shape = np.broadcast_shapes(a.shape[1:], b.shape[1:])
-    out = np.zeros((K,) + shape)
     # Loop over the factor with fewer nonzero coefficients (inputs are often affine in t).
     na = [j for j in range(min(K, a.shape[0])) if a[j].any()]
     nb = [j for j in range(min(K, b.shape[0])) if b[j].any()]
     if len(nb) < len(na):
-        a, b, na = b, a, nb
+        a, b, na, nb = b, a, nb, na
+    if a.ndim == 1 and b.ndim == 1 and len(na) > 16 and K <= 256:
+        return _convolve(a, b, K)  # dense and short: one vectorised sum beats K slices
+    shape = np.broadcast_shapes(a.shape[1:], b.shape[1:])
+    out = np.zeros((K,) + shape)
     for j in na:
         m = min(K - j, b.shape[0])
         out[j:j + m] += a[j] * b[:m]
