@@ -20,38 +20,15 @@ from .. import text
 from ..engine.tensor import Tensor, as_value
 from ..errors import HodWarning, UsageError
 from ..expr import graph as _graph
+from . import multivariate
 from .mixed import _interpolation, _tensor_plan
 from .propagate import _coefficients_of, _run, _seed, _warn_kinks
-from .series import Series
+from .series import Series, _times_factorial
 
 
 # =========================================================================================
 # The Python API
 # =========================================================================================
-
-_BIG = 10 ** 300
-
-
-@functools.cache
-def _factorial_factors(k):
-    """Floats whose product is k! (each below 1e300, so that none overflows)."""
-    factors, chunk = [], 1
-    for m in range(2, k + 1):
-        if chunk * m > _BIG:
-            factors.append(float(chunk))
-            chunk = 1
-        chunk *= m
-    factors.append(float(chunk))
-    return tuple(factors)
-
-
-def _times_factorial(c, k):
-    """c * k!, scaled in steps so that k! > 1e308 (k >= 171) does not overflow on its own."""
-    out = np.asarray(c, dtype=np.float64)
-    for f in _factorial_factors(k):
-        out = out * f
-    return out
-
 
 class Expansion:
     """The result of :func:`expand`: normalised coefficients, and the kinks met."""
@@ -376,6 +353,12 @@ def _partial_values(f, primals, names, orders):
         r = _nth_derivative(expand_along, total)
         _warn_out_of_range(r.out_of_range, total)
         return r.value, found
+    if multivariate.cost(j) <= multivariate.MAX_COST:
+        # Few variables: one multivariate jet, no cancelling interpolation weights.
+        try:
+            return multivariate.mixed_partial(f, primals, names, j)
+        except multivariate.Unsupported:
+            pass
     dirs, W = _interpolation([j], n, total)
     coef, kinks = _directional(f, primals, names, j, dirs, total)
     return _contract(W[0], coef[total]), kinks
@@ -416,8 +399,9 @@ def partial(f, orders):
     d^3 f / dx dy^2 at (x0, y0).  For an expression graph, ``orders`` is a dict name -> order
     and the function takes the point as a dict (or keyword arguments).
 
-    Computed from univariate Taylor series along C(s + d - 1, d) directions (s variables,
-    total order d), all propagated together.
+    Computed from one multivariate Taylor series when that is cheap enough (see
+    :mod:`hod.taylor_mode.multivariate`), else from univariate Taylor series along
+    C(s + d - 1, d) directions (s variables, total order d), all propagated together.
 
     >>> hod.partial(lambda x, y: x**2 * y**3, (1, 2))(1.0, 2.0)      # 2x * 6y
     hod.Tensor(24., shape=(), dtype=float64)

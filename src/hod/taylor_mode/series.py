@@ -13,6 +13,8 @@ flattened coefficient arrays ``(K,)`` or ``(K, R)``.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 __all__ = ["Series"]
@@ -269,3 +271,29 @@ def _int_power(c, n, K):
         if not n:
             return result
         base = _cauchy(base, base, K)
+
+
+# --- coefficients to derivatives -----------------------------------------------------------
+
+_BIG = 10 ** 300
+
+
+@functools.cache
+def _factorial_factors(k):
+    """Floats whose product is k! (each below 1e300, so that none overflows)."""
+    factors, chunk = [], 1
+    for m in range(2, k + 1):
+        if chunk * m > _BIG:
+            factors.append(float(chunk))
+            chunk = 1
+        chunk *= m
+    factors.append(float(chunk))
+    return tuple(factors)
+
+
+def _times_factorial(c, k):
+    """c * k!, scaled in steps so that k! > 1e308 (k >= 171) does not overflow on its own."""
+    out = np.asarray(c, dtype=np.float64)
+    for f in _factorial_factors(k):
+        out = out * f
+    return out
