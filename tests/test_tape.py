@@ -730,3 +730,22 @@ def test_deferred_cotangents_give_the_same_jacobian_in_place_and_recorded():
         recorded = tape.jacobian(y, x).numpy()
     np.testing.assert_allclose(in_place, want, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(recorded, in_place, rtol=1e-13, atol=1e-13)
+
+
+def test_gradient_of_a_source_with_respect_to_itself_is_its_seed_as_in_tensorflow():
+    v0, v1 = hod.Variable(2.0), hod.Variable(3.0)
+    with hod.GradientTape() as tape:
+        y = v0  # no operation: the target is the variable itself
+    with pytest.warns(hod.HodWarning, match="Variable:.* was never watched"):  # v1 only
+        g0, g1 = tape.gradient(y, [v0, v1])
+    assert float(g0) == 1.0 and g1 is None
+    x = hod.constant([1.0, 2.0])
+    with hod.GradientTape() as tape:
+        pass
+    g = tape.gradient(x, x, output_gradients=hod.constant([3.0, 4.0]))
+    assert g.numpy().tolist() == [3.0, 4.0]
+    with hod.GradientTape() as tape:
+        tape.watch(x)
+        z = x * 5.0
+    gx, gz = tape.gradient(z, [x, z])
+    assert gx.numpy().tolist() == [5.0, 5.0] and gz.numpy().tolist() == [1.0, 1.0]

@@ -228,12 +228,15 @@ class GradientTape:
             # A non-persistent tape cannot be used again, so it stops recording (as in TF).
             self._pop()
 
-    def _check_sources(self, sources):
+    def _check_sources(self, sources, targets=()):
+        # A source that is itself a target has the target's cotangent as its gradient, watched
+        # or not (TensorFlow: tape.gradient(v, [v, w]) is [1, None]).
+        target_ids = {t._id for t in targets if isinstance(t, Tensor)}
         for s in sources:
             if not isinstance(s, Tensor):
                 raise TypeError(f"gradient sources must be hod tensors or variables, got "
                                 f"{type(s).__name__}")
-            if s._id not in self._tracked:
+            if s._id not in self._tracked and s._id not in target_ids:
                 if isinstance(s, Variable):
                     how = ("it was not used while the tape recorded (not inside the `with` "
                            "block, or only under stop_recording, or before reset)"
@@ -246,7 +249,7 @@ class GradientTape:
                            "hod.Variable")
                 warnings.warn(msg + "; its gradient is None", HodWarning, stacklevel=3)
         # An unwatched source gets no gradient even if a recorded operation used it.
-        return [s if s._id in self._tracked else None for s in sources]
+        return [s if s._id in self._tracked or s._id in target_ids else None for s in sources]
 
     def _fill(self, grads, sources, mode, batch_shape=()):
 
@@ -271,7 +274,7 @@ class GradientTape:
         self._begin_gradient("gradient")
         flat_targets = _flatten(target)
         flat_sources = _flatten(sources)
-        live = self._check_sources(flat_sources)
+        live = self._check_sources(flat_sources, flat_targets)
         seed = None
         if output_gradients is None:
             cots = []
