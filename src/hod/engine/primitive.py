@@ -41,7 +41,7 @@ class Primitive:
 
     def __init__(self, name, impl, *, nargs=1, partials=None, jvp=None, vjp=None, sym=None,
                  mp=None, generic=False, taylor=None, domain=None, kink=None, convention=None,
-                 differentiable=True, scalar=True, doc=""):
+                 differentiable=True, scalar=True, first_piece=None, doc=""):
         self.name = name
         self.impl = impl
         self.nargs = nargs
@@ -57,6 +57,10 @@ class Primitive:
         self.convention = convention
         self.differentiable = differentiable
         self.scalar = scalar  # usable in the expression language (scalar in, scalar out)
+        # two-piece primitives (maximum, minimum): a numpy test of the argument values, true
+        # where the first argument's piece holds (ties included); partials, Taylor rules and
+        # jets all choose the piece by it
+        self.first_piece = first_piece
         self.doc = doc
 
     @property

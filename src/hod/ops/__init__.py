@@ -12,20 +12,14 @@ operations reachable from the engine (see :mod:`hod.engine.registry`).
 
 from __future__ import annotations
 
-from ..engine.primitive import MINUS_ONE, ONE, Primitive, Scaled, partial_value
+from ..engine.primitive import (  # noqa: F401  (the record and its markers, for table users)
+    MINUS_ONE, ONE, Primitive, Scaled, partial_value,
+)
 from ..engine.registry import TABLE, register
-from ..engine.tensor import convert
+from ..engine.tensor import convert  # noqa: F401
 from . import derived, elementwise, structural
-from .derived import (
-    clip_by_norm, clip_by_value, language_functions, logsumexp, mean, norm, ones, ones_like,
-    reduce_mean, reduce_sum, zeros, zeros_like,
-)
-from .elementwise import square, where
-from .structural import (
-    _advanced, _scatter_impl, _scatter_p, broadcast_to, concat, getitem, reshape, stack, sum,
-    transpose,
-)
-
+from .derived import language_functions  # noqa: F401
+from .structural import _advanced, _scatter_impl, _scatter_p
 
 _NOT_OPERATIONS = {"language_functions"}
 

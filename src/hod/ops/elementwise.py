@@ -11,6 +11,7 @@ import numpy as np
 
 from ..engine._threads import elementwise as _par
 from ..engine.primitive import MINUS_ONE, ONE, Scaled, _float, _shape, primitive
+from ..engine.registry import TABLE
 from ..engine.tensor import Tensor, as_value
 from ..taylor_mode import rules as taylor_rules
 
@@ -192,19 +193,28 @@ relu = primitive(
     sym=lambda S, x: S.Max(x, 0), mp=lambda M, x: builtins.max(x, 0), domain=((0.2, 3),),
     kink=_is_zero, convention="relu'(0) = 0", doc="max(x, 0)",
     taylor=taylor_rules.relu_rule)
+def _piece_partials(name):
+    """Partials of a two-piece primitive: 1 on the piece its ``first_piece`` test picks."""
+    def first(a, b, ans):
+        return _float(TABLE[name].first_piece(as_value(a), as_value(b)))
+
+    def second(a, b, ans):
+        return _float(~TABLE[name].first_piece(as_value(a), as_value(b)))
+
+    return first, second
+
+
 maximum = primitive(
-    "maximum", _par(np.maximum), nargs=2,
-    partials=(lambda a, b, ans: _float(greater_equal(a, b)),
-              lambda a, b, ans: _float(less(a, b))),
+    "maximum", _par(np.maximum), nargs=2, partials=_piece_partials("maximum"),
+    first_piece=np.greater_equal,
     sym=lambda S, a, b: S.Max(a, b), mp=lambda M, a, b: builtins.max(a, b),
     domain=((0.5, 1.5), (2, 3)), kink=lambda a, b: as_value(a) == as_value(b),
     convention="at a tie the derivative goes to the first argument",
     doc="the larger of a and b, elementwise",
     taylor=taylor_rules.maximum_rule)
 minimum = primitive(
-    "minimum", _par(np.minimum), nargs=2,
-    partials=(lambda a, b, ans: _float(less_equal(a, b)),
-              lambda a, b, ans: _float(greater(a, b))),
+    "minimum", _par(np.minimum), nargs=2, partials=_piece_partials("minimum"),
+    first_piece=np.less_equal,
     sym=lambda S, a, b: S.Min(a, b), mp=lambda M, a, b: builtins.min(a, b),
     domain=((0.5, 1.5), (2, 3)), kink=lambda a, b: as_value(a) == as_value(b),
     convention="at a tie the derivative goes to the first argument",

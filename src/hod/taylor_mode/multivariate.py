@@ -384,12 +384,12 @@ def _select(mask, x, y):
     return Jet(np.where(m, xc, yc), nbox)
 
 
-def _extremum(prim, args, params, first_wins):
+def _extremum(prim, args, params):
     a, b = args
     a0, b0 = np.asarray(_value(a)), np.asarray(_value(b))
-    if np.any(a0 == b0):
+    if np.any(prim.kink(a0, b0)):
         raise Unsupported(f"{prim.name} at a tie (a kink)")
-    out = _select(first_wins(a0, b0), a, b)
+    out = _select(prim.first_piece(a0, b0), a, b)
     return _with_value(out, prim.impl(a0, b0, **params))
 
 
@@ -463,9 +463,9 @@ def _apply(prim, args, params):
     if rule is power_rule:
         return _power(prim, args, params)
     if rule is maximum_rule:
-        return _extremum(prim, args, params, np.greater)
+        return _extremum(prim, args, params)
     if rule is minimum_rule:
-        return _extremum(prim, args, params, np.less)
+        return _extremum(prim, args, params)
     if rule is where_rule:
         cond, x, y = args
         if not (isinstance(x, Jet) or isinstance(y, Jet)):

@@ -455,7 +455,7 @@ def relu_rule(prim, args, params):
     return Series(np.where(u.c[0] > 0, u.c, 0.0), u.nb)
 
 
-def _extremum(prim, args, params, first_wins):
+def _extremum(prim, args, params):
     a, b = args
     K, nb = _batch_info(args)
     v0, shape = _out(prim, args, params, K, nb)
@@ -463,19 +463,19 @@ def _extremum(prim, args, params, first_wins):
     b0 = np.broadcast_to(_zero_order(b), shape[1:])
     if np.any(prim.kink(a0, b0)):
         _note_kink(prim)
-    out = _select(first_wins(a0, b0), a, b, shape, nb)
+    out = _select(prim.first_piece(a0, b0), a, b, shape, nb)
     out.c[0] = v0
     return out
 
 
 def maximum_rule(prim, args, params):
     """max(a, b): the larger piece at the expansion point; at a tie the first argument."""
-    return _extremum(prim, args, params, np.greater_equal)
+    return _extremum(prim, args, params)
 
 
 def minimum_rule(prim, args, params):
     """min(a, b): the smaller piece at the expansion point; at a tie the first argument."""
-    return _extremum(prim, args, params, np.less_equal)
+    return _extremum(prim, args, params)
 
 
 def where_rule(prim, args, params):
