@@ -5,7 +5,7 @@ records a gradient computation records ``multiply`` and ``add``, so that an oute
 differentiate it again.  The operations themselves are declared above the engine, in
 :mod:`hod.ops`, on top of the engine's :class:`~hod.engine.primitive.Primitive`.  Instead of
 importing :mod:`hod.ops` (an import circle), engine code calls ``ops.multiply(...)`` on the
-:data:`ops` namespace below, which looks the name up when it is called; :mod:`hod.ops`
+:data:`ops` namespace below, whose attributes are the operations; :mod:`hod.ops`
 registers every operation at import, and ``import hod`` imports it.
 
 This module imports nothing of hod's, so every engine file can import it.
@@ -23,19 +23,16 @@ OPERATIONS: dict = {}
 def register(**functions):
     """Make ``functions`` (name -> callable) reachable as ``ops.<name>`` from the engine."""
     OPERATIONS.update(functions)
+    ops.__dict__.update(functions)
 
 
-class _LateOps:
-    """``ops.name`` is the operation registered under ``name``, looked up at call time."""
+class _Operations:
+    """The registered operations as attributes (set by :func:`register`): an attribute lookup
+    as cheap as a module's, made on every recorded operation."""
 
-    __slots__ = ()
-
-    def __getattr__(self, name):
-        try:
-            return OPERATIONS[name]
-        except KeyError:
-            raise AttributeError(f"hod operation {name!r} is not registered (is hod.ops "
-                                 f"imported?)") from None
+    def __getattr__(self, name):  # only reached for a name that was never registered
+        raise AttributeError(f"hod operation {name!r} is not registered (is hod.ops "
+                             f"imported?)")
 
 
-ops = _LateOps()
+ops = _Operations()
