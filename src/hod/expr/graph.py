@@ -24,6 +24,7 @@ from ..engine.registry import ops  # operators on nodes build graph nodes (late-
 from ..errors import UsageError
 from ..text import fmt_number
 from .syntax import CONSTANTS
+from .walk import size, topological, variables  # noqa: F401  (part of the graph's API)
 
 
 class Expr:
@@ -84,7 +85,7 @@ class Expr:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        from .printer import to_text  # the printer builds on this module
+        from .printer import to_text  # the printer is a layer above graphs (imported late)
 
         return f"Expr({to_text(self)})"
 
@@ -122,46 +123,6 @@ def lift(x):
 def call(prim, args, params):
     """The node ``prim(*args, **params)`` (called by primitives given a graph node)."""
     return Expr(prim.name, [lift(a) for a in args], params, prim=prim)
-
-
-# --- traversal -----------------------------------------------------------------------------
-
-def topological(roots):
-    """All nodes reachable from ``roots``, each after its arguments (iterative DFS)."""
-    if isinstance(roots, Expr):
-        roots = [roots]
-    order, seen = [], set()
-    for root in roots:
-        if id(root) in seen:
-            continue
-        stack = [(root, False)]
-        while stack:
-            node, expanded = stack.pop()
-            if expanded:
-                order.append(node)
-                continue
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.append((node, True))
-            for a in reversed(node.args):
-                if id(a) not in seen:
-                    stack.append((a, False))
-    return order
-
-
-def variables(roots):
-    """Names of the variables in order of first appearance (left to right)."""
-    names = []
-    for node in topological(roots):
-        if node.op == "var" and node.label not in names:
-            names.append(node.label)
-    return names
-
-
-def size(roots):
-    """Number of distinct nodes."""
-    return len(topological(roots))
 
 
 # --- evaluation ----------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..text import fmt_number
-from .graph import topological
+from .walk import topological
 from .syntax import ATOM_POWER, CONSTANTS, INFIX, UNARY_POWER
 
 
