@@ -49,9 +49,9 @@ def text_of(text, variables=None):
     ("-x*y", {"x": 2.0, "y": 5.0}, -10.0, "-x * y"),
     ("x*-y", {"x": 2.0, "y": 5.0}, -10.0, "x * -y"),
     ("x - -y", {"x": 2.0, "y": 5.0}, 7.0, "x - -y"),
-    ("--x", {"x": 2.0}, 2.0, "-(-x)"),
+    ("--x", {"x": 2.0}, 2.0, "- -x"),
     ("+x", {"x": 2.0}, 2.0, "x"),
-    ("-+-x", {"x": 2.0}, 2.0, "-(-x)"),
+    ("-+-x", {"x": 2.0}, 2.0, "- -x"),
     ("x**-y**z", {"x": 2.0, "y": 1.0, "z": 3.0}, 0.5, "x ** -y ** z"),
     ("2*x**3+5*y**2+11*x*y+5", {"x": 5.0, "y": 2.0}, 385.0,
      "2 * x ** 3 + 5 * y ** 2 + 11 * x * y + 5"),
@@ -403,3 +403,13 @@ def test_length_limit_allows_exactly_max_length_characters():
 def test_non_string_input_is_a_type_error():
     with pytest.raises(TypeError):
         parse(b"x")
+
+
+def test_printed_expressions_parse_back_even_when_nested_deeply():
+    # 90 nested negations print as "- - ... x" (each sign one level), not "-(-(...))" (two
+    # levels each, beyond MAX_DEPTH): whatever hod prints, its parser reads back
+    for text in ["-" * 90 + "x", "-(" * 45 + "x" + ")" * 45, "(-8) ** (1/3)", "-(-8)"]:
+        g = parse(text)
+        again = printer.to_text(parse(printer.to_text(g)))
+        assert again == printer.to_text(g)
+    assert printer.to_text(parse("-(-8)")) == "- -8"

@@ -39,9 +39,12 @@ def to_text(root):
         elif op == "negative":
             (a,) = node.args
             ta = text[id(a)]
-            if prec[id(a)] < UNARY_POWER or ta.startswith("-"):
+            if prec[id(a)] < UNARY_POWER:
                 ta = f"({ta})"
-            text[id(node)], prec[id(node)] = f"-{ta}", UNARY_POWER
+            # a sign before a sign needs no parentheses ("- -x"): deep nests of negations
+            # must parse back within the parser's nesting limit
+            sign = "- " if ta.startswith("-") else "-"
+            text[id(node)], prec[id(node)] = f"{sign}{ta}", UNARY_POWER
         else:
             args = ", ".join(text[id(a)] for a in node.args)
             text[id(node)], prec[id(node)] = f"{op}({args})", ATOM_POWER
