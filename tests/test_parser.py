@@ -413,3 +413,23 @@ def test_printed_expressions_parse_back_even_when_nested_deeply():
         again = printer.to_text(parse(printer.to_text(g)))
         assert again == printer.to_text(g)
     assert printer.to_text(parse("-(-8)")) == "- -8"
+
+
+@pytest.mark.parametrize("text, hint", [
+    ("ln(x)", "in hod: log (the natural logarithm)"),
+    ("log10(x)", "in hod: log(x)/log(10)"),
+    ("log2(x)", "in hod: log(x)/log(2)"),
+    ("min(x, 1)", "in hod: minimum(a, b)"),
+    ("max(x, 1)", "in hod: maximum(a, b)"),
+    ("sec(x)", "in hod: 1/cos(x)"),
+    ("csc(x)", "in hod: 1/sin(x)"),
+    ("cot(x)", "in hod: 1/tan(x)"),
+    ("arcsin(x)", "in hod: asin"),
+    ("arctan(x)", "in hod: atan"),
+    ("erf(x)", "hod's language has no such function"),
+    ("√x", "did you mean 'sqrt(...)'?"),
+])
+def test_common_names_of_other_languages_get_hod_spelling(text, hint):
+    with pytest.raises(ParseError) as e:
+        parse(text)
+    assert hint in str(e.value)

@@ -104,8 +104,25 @@ _LOOKALIKES = {
     "\u00d7": "'*'", "\u22c5": "'*'", "\u00b7": "'*'", "\u2217": "'*'", "\u00f7": "'/'",
     "\u2215": "'/'", "\u03c0": "'pi'", "\u00b2": "'**2'", "\u00b3": "'**3'", "\uff08": "'('",
     "\uff09": "')'", "\uff0c": "','", "\u00a0": "a plain space", "\u2009": "a plain space",
-    "\u3000": "a plain space",
+    "\u3000": "a plain space", "\u221a": "'sqrt(...)'",
 }
+
+# Names of other languages and textbooks, with what hod's language says instead.
+_OTHER_NAMES = {
+    "ln": "log (the natural logarithm)", "log10": "log(x)/log(10)", "lg": "log(x)/log(10)",
+    "log2": "log(x)/log(2)", "min": "minimum(a, b)", "max": "maximum(a, b)",
+    "amin": "minimum(a, b)", "amax": "maximum(a, b)", "fmin": "minimum(a, b)",
+    "fmax": "maximum(a, b)", "sec": "1/cos(x)", "csc": "1/sin(x)", "cosec": "1/sin(x)",
+    "cot": "1/tan(x)", "cotan": "1/tan(x)", "sech": "1/cosh(x)", "csch": "1/sinh(x)",
+    "coth": "1/tanh(x)", "arcsin": "asin", "arccos": "acos", "arctan": "atan",
+    "arctan2": "atan2", "arcsinh": "asinh", "arccosh": "acosh", "arctanh": "atanh",
+    "asec": "acos(1/x)", "acsc": "asin(1/x)", "acot": "atan(1/x)", "pow": "x**y",
+    "exp2": "2**x", "cbrt": "x**(1/3)", "sqr": "square", "fabs": "abs", "sgn": "sign",
+    "signum": "sign", "sinc": "sin(x)/x", "logistic": "sigmoid", "expit": "sigmoid",
+}
+# Functions hod does not have, said plainly (no look-alike suggestion that would mislead).
+_NOT_IN_LANGUAGE = {"erf", "erfc", "gamma", "lgamma", "digamma", "beta", "zeta", "floor",
+                    "ceil", "round", "mod", "fact", "factorial"}
 _STRING_PREFIXES = {"f", "r", "b", "u", "rb", "br", "fr", "rf"}
 
 
@@ -362,7 +379,11 @@ class _Parser:
             self.fail(f"implicit multiplication: write {name}*( instead of {name}(",
                       lparen.col)
         close = difflib.get_close_matches(name, list(self.functions), n=1, cutoff=0.6)
-        if close:
+        if name in _OTHER_NAMES:
+            hint = f" (in hod: {_OTHER_NAMES[name]})"
+        elif name in _NOT_IN_LANGUAGE:
+            hint = " (hod's language has no such function)"
+        elif close:
             hint = f" (did you mean '{close[0]}'?)"
         elif len(name) == 1:
             hint = f" (for a product write {name}*(...))"
