@@ -43,10 +43,10 @@ import math
 
 import numpy as np
 
-from ..engine.tensor import Tensor, as_value
+from ..engine.tensor import as_value
 from ..errors import HodError
 from ..expr import graph as _graph
-from .propagate import _Collect, _trace
+from .propagate import _Collect, _replay, _trace
 from .rules import (
     _partial_graph,
     add_rule,
@@ -501,25 +501,6 @@ def _seed(x0, axis, box):
     return Jet(c, nbox)
 
 
-def _replay(nodes, xs, seeds, y):
-    """Propagate ``seeds`` (one per input tensor) through the recorded ``nodes``."""
-    if not isinstance(y, Tensor):
-        return as_value(y)
-    env = {x._id: s for x, s in zip(xs, seeds)}
-    needed = {y._id}
-    keep = []
-    for node in reversed(nodes):
-        if node.output._id in needed:
-            keep.append(node)
-            for a in node.inputs:
-                if isinstance(a, Tensor):
-                    needed.add(a._id)
-    for node in reversed(keep):
-        args = [env.get(a._id, a._value) if isinstance(a, Tensor) else a for a in node.inputs]
-        env[node.output._id] = _apply(node.prim, args, node.params)
-    return env.get(y._id, y._value)
-
-
 def mixed_partial(f, primals, names, orders):
     """The mixed partial of multi-index ``orders`` (one int per argument) at ``primals``, from
     one jet: (values, kinks met), like :func:`hod.taylor_mode.api._partial_values`.
@@ -545,7 +526,7 @@ def mixed_partial(f, primals, names, orders):
             out = _graph.evaluate(f, env, _apply)
         else:
             nodes, xs, y = _trace(f, [np.asarray(as_value(p)) for p in primals])
-            out = _replay(nodes, xs, seeds, y)
+            out = _replay(nodes, xs, seeds, y, _apply)
     if not isinstance(out, Jet):
         return np.zeros(np.shape(as_value(out))), col.kinks
     value = out.c[tuple(orders[k] for k in active)]

@@ -39,8 +39,9 @@ def _trace(f, primals):
     return tape.nodes, xs, y
 
 
-def _replay(nodes, xs, series, y):
-    """Propagate ``series`` (one per input tensor) through the recorded ``nodes``."""
+def _replay(nodes, xs, series, y, apply=apply_rule):
+    """Propagate ``series`` (one per input tensor) through the recorded ``nodes`` (only those
+    the output ``y`` depends on), applying ``apply(prim, args, params)`` to each."""
     if not isinstance(y, Tensor):
         return as_value(y)
     env = {x._id: s for x, s in zip(xs, series)}
@@ -56,7 +57,7 @@ def _replay(nodes, xs, series, y):
         for node in reversed(keep):
             args = [env.get(a._id, a._value) if isinstance(a, Tensor) else a
                     for a in node.inputs]
-            env[node.output._id] = apply_rule(node.prim, args, node.params)
+            env[node.output._id] = apply(node.prim, args, node.params)
     return env.get(y._id, y._value)
 
 
