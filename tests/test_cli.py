@@ -19,7 +19,7 @@ import pytest
 from cli_helpers import invoke
 
 import hod
-from hod import compare, render
+from hod import check, render
 from hod.cli import EXIT_CODES_HELP
 
 SEED = "2*x**3 + 5*y**2 + 11*x*y + 5"
@@ -416,7 +416,7 @@ def test_timeout_in_the_thread_worker_too(monkeypatch):
 def test_every_status_has_an_exit_code():
     from hod.cli import STATUS_EXIT
 
-    assert set(STATUS_EXIT) == set(compare.STATUSES)
+    assert set(STATUS_EXIT) == set(check.STATUSES)
     assert {STATUS_EXIT[s] for s in ("ok", "unchecked")} == {0}
 
 
@@ -538,7 +538,7 @@ def test_internal_errors_are_one_line_without_traceback(monkeypatch):
     def broken(*args, **kwargs):
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setattr(compare, "gradient", broken)
+    monkeypatch.setattr(check, "gradient", broken)
     r = invoke("grad", "x", "--at", "x=1")
     assert r.exit_code == 70
     assert r.stderr == ("hod: error: internal error: ZeroDivisionError: boom (please report "
@@ -553,7 +553,7 @@ def test_interrupt_is_one_line_with_exit_130(monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(compare, "hessian", interrupted)
+    monkeypatch.setattr(check, "hessian", interrupted)
     r = invoke("hessian", "x", "--at", "x=1")
     assert (r.exit_code, r.stderr) == (130, "hod: error: interrupted\n")
 

@@ -22,7 +22,9 @@ import pytest
 from cli_helpers import invoke
 
 import hod
-from hod import cli, compare, numeric, render
+from hod import check, cli, render
+from hod.text import fmt_duration, polynomial_text
+from hod.check import hod_values, numeric, references
 from hod.expr import graph, parser, printer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -189,7 +191,7 @@ def test_kinks_found_by_taylor_mode_are_not_differentiable_points():
 def test_kink_from_taylor_mode_alone_is_flagged(monkeypatch):
     # only Taylor mode reports this kink (the evaluation watch is told nothing): it still
     # becomes the "not differentiable" flag, with the convention used
-    monkeypatch.setattr(compare._PointWatch, "__call__", lambda self, node, value, args: None)
+    monkeypatch.setattr(hod_values._PointWatch, "__call__", lambda self, node, value, args: None)
     report = hod.check_diff("abs(x)", "x", {"x": 0}, order=1, check=False)
     (res,) = report.results
     assert res.status == "not differentiable"
@@ -201,7 +203,7 @@ def test_kink_from_taylor_mode_alone_is_flagged(monkeypatch):
 # =========================================================================================
 
 def test_numeric_check_when_sympy_fails(monkeypatch):
-    monkeypatch.setattr(compare, "_symbolic_job", sympy_fails)
+    monkeypatch.setattr(references, "_symbolic_job", sympy_fails)
     r = invoke("diff", "exp(sin(x))", "--order", "4", "--at", "x=0.5", "--format", "json")
     assert r.exit_code == 0
     entry = one_result(r)
@@ -218,7 +220,7 @@ def test_numeric_check_when_sympy_fails(monkeypatch):
 
 
 def test_numeric_check_when_sympy_times_out(monkeypatch):
-    monkeypatch.setattr(compare, "_symbolic_job", sympy_sleeps)
+    monkeypatch.setattr(references, "_symbolic_job", sympy_sleeps)
     r = invoke("taylor", "exp(sin(x))", "--at", "x=0.5", "--order", "4", "--timeout", "1.5",
                "--format", "json")
     assert r.exit_code == 0
@@ -232,7 +234,7 @@ def test_numeric_check_when_sympy_times_out(monkeypatch):
 
 def test_numeric_check_in_a_thread_too(monkeypatch):
     monkeypatch.setenv("HOD_SYMBOLIC_WORKER", "thread")
-    monkeypatch.setattr(compare, "_symbolic_job", sympy_fails)
+    monkeypatch.setattr(references, "_symbolic_job", sympy_fails)
     report = hod.check_taylor("log(1 + x)", {"x": 0.5}, order=3)
     (res,) = report.results
     assert (res.reference, res.agree) == ("numeric", True)
@@ -252,7 +254,7 @@ def test_values_the_numeric_check_did_not_reach_are_reported_unchecked(monkeypat
         return real(root, point, wrt, dps=dps)
 
     monkeypatch.setattr(numeric, "derivative", derivative)
-    monkeypatch.setattr(compare, "_symbolic_job", sympy_fails)
+    monkeypatch.setattr(references, "_symbolic_job", sympy_fails)
     report = hod.check_taylor("exp(x)", {"x": 0}, order=5, timeout=2)
     assert cli.exit_code(report) == 4
     entry = report.to_dict()["results"][0]
@@ -279,16 +281,16 @@ def test_a_wrong_taylor_mode_value_is_caught_by_the_numeric_check(monkeypatch):
     def wrong(root, point, var, n):
         return 1.0, [], None
 
-    monkeypatch.setattr(compare, "_pure_derivative", wrong)
-    monkeypatch.setattr(compare, "_symbolic_job", sympy_fails)
+    monkeypatch.setattr(hod_values, "_pure_derivative", wrong)
+    monkeypatch.setattr(references, "_symbolic_job", sympy_fails)
     r = invoke("diff", "exp(sin(x))", "--order", "3", "--at", "x=0.5", "--format", "plain")
     assert r.exit_code == 1
     assert "1 of 2 values disagree with the numeric derivative" in r.stderr
 
 
 def test_nested_tapes_that_disagree_are_a_disagreement(monkeypatch):
-    monkeypatch.setattr(compare, "_nested_partial",
-                        lambda *a, **k: compare._Nested(123.0, None, None))
+    monkeypatch.setattr(hod_values, "_nested_partial",
+                        lambda *a, **k: hod_values._Nested(123.0, None, None))
     r = invoke("diff", "x**3", "--order", "2", "--at", "x=1", "--format", "json")
     assert r.exit_code == 1
     entry = one_result(r)
@@ -416,14 +418,14 @@ def test_taylor_is_checked_against_sympy_series():
 
 
 def test_taylor_catches_a_wrong_coefficient(monkeypatch):
-    real = compare._taylor_point
+    real = check._taylor_point
 
     def off_by_a_bit(task, point, depends):
         hp = real(task, point, depends)
         hp.result[3] *= 1 + 1e-6
         return hp
 
-    monkeypatch.setattr(compare, "_taylor_point", off_by_a_bit)
+    monkeypatch.setattr(check, "_taylor_point", off_by_a_bit)
     r = invoke("taylor", "exp(x)", "--at", "x=0", "--order", "4", "--format", "csv")
     assert r.exit_code == 1
     checks = [row.split(",")[7] for row in r.stdout.splitlines()[1:]]
@@ -484,7 +486,7 @@ def test_order_zero_is_the_value():
     ([1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1 / 40320], 0.0, "1 + x**8/40320"),
 ])
 def test_polynomial_text(coefficients, x0, text):
-    assert compare.polynomial_text(coefficients, "x", x0) == text
+    assert polynomial_text(coefficients, "x", x0) == text
 
 
 def test_polynomial_is_an_expression_hod_reads_back():
@@ -499,25 +501,25 @@ def test_nested_cost_projection_stops_exponential_growth_only():
     # steps growing 3x per order: after 8 steps (4 ms + ...) at order 30, far over 1 s
     steps = [1e-4 * 3 ** i for i in range(8)]
     marks = [sum(steps[:i + 1]) for i in range(8)]
-    total = compare._nested_projection(marks, 30, 1.0)
+    total = hod_values._nested_projection(marks, 30, 1.0)
     exact = sum(1e-4 * 3 ** i for i in range(30))
     assert total is not None and 0.5 < total / exact < 2
     # the same steps at order 9: the projected total (about 1 s) fits in a 2 s budget
-    assert compare._nested_projection(marks, 9, 2.0) is None
+    assert hod_values._nested_projection(marks, 9, 2.0) is None
     # slowly growing steps (exp(x)) are never projected, only stopped by the budget
     flat = [1e-4 * (i + 1) for i in range(50)]
-    assert compare._nested_projection(flat, 1000, 1.0) is None
-    assert compare._nested_projection([0.5, 1.2], 3, 1.0) is not None
+    assert hod_values._nested_projection(flat, 1000, 1.0) is None
+    assert hod_values._nested_projection([0.5, 1.2], 3, 1.0) is not None
     # one slow step (the machine paused) does not make the growth explosive
     paused = [1e-3] * 6 + [0.05] + [1e-3]
-    assert compare._nested_projection([sum(paused[:i + 1]) for i in range(8)], 100,
+    assert hod_values._nested_projection([sum(paused[:i + 1]) for i in range(8)], 100,
                                       1.0) is None
 
 
 def test_sympy_projection_is_polynomial():
     marks = [0.01 * j ** 3 for j in range(1, 11)]  # T(j) = 0.01 j^3
-    assert math.isclose(compare._sympy_projection(marks, 100), 0.01 * 100 ** 3, rel_tol=0.05)
-    assert compare._sympy_projection(marks[:3], 100) is None
+    assert math.isclose(references._sympy_projection(marks, 100), 0.01 * 100 ** 3, rel_tol=0.05)
+    assert references._sympy_projection(marks[:3], 100) is None
 
 
 @pytest.mark.parametrize("seconds,text", [
@@ -525,11 +527,11 @@ def test_sympy_projection_is_polynomial():
     (3 * 3600, "3 h"), (5 * 86400, "5 days"), (3e8, "10 years"), (3.2e40, "1e+33 years"),
 ])
 def test_durations(seconds, text):
-    assert compare.fmt_duration(seconds) == text
+    assert fmt_duration(seconds) == text
 
 
 def test_grad_falls_back_on_the_numeric_check_too(monkeypatch):
-    monkeypatch.setattr(compare, "_symbolic_job", sympy_fails)
+    monkeypatch.setattr(references, "_symbolic_job", sympy_fails)
     r = invoke("hessian", "x**3*y", "--at", "x=2,y=3", "--format", "json")
     assert r.exit_code == 0
     entry = one_result(r)
@@ -542,7 +544,7 @@ def test_the_checks_leave_no_child_processes(monkeypatch):
 
     hod.check_diff("exp(sin(x))", "x", {"x": 0.5}, order=3)  # numeric stopped: SymPy answered
     hod.check_taylor("exp(x)", {"x": 0}, order=3, timeout=0.001)  # both killed at the deadline
-    monkeypatch.setattr(compare, "_symbolic_job", sympy_fails)
+    monkeypatch.setattr(references, "_symbolic_job", sympy_fails)
     hod.check_diff("exp(sin(x))", "x", {"x": 0.5}, order=3)  # numeric answered
     with pytest.raises(ChildProcessError):
         os.waitpid(-1, os.WNOHANG)

@@ -1,6 +1,6 @@
 """Reports as text: a rich table, JSON, CSV or plain numbers (the only formatting code).
 
-Each renderer takes a :class:`hod.compare.Report`.  JSON and CSV go through :mod:`json` and
+Each renderer takes a :class:`hod.check.Report`.  JSON and CSV go through :mod:`json` and
 :mod:`csv` and are written with ``click.echo``; rich is imported only by the table renderer,
 which builds its own console per call (so a test can pin its width and colour).
 
