@@ -9,6 +9,8 @@ hod.Tensor(-1.89559861, shape=(), dtype=float64)
 from __future__ import annotations
 
 import functools
+import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -369,3 +371,59 @@ def graph_derivative_tensor(root, point, order, names=None):
     over the variables ``names`` (default: the point's keys).  Returns (tensors, kinks)."""
     names = list(point) if names is None else list(names)
     return _tensor_values(root, dict(point), order, names)
+
+
+class NthDerivative(NamedTuple):
+    """:func:`graph_nth_derivative`'s answer: the value, the kinks met (primitive name,
+    convention used), and None or why the value is out of the float range:
+    ``("overflow", log10 of its absolute value, whether it is negative)`` or
+    ``("underflow", None, False)``."""
+
+    value: float
+    kinks: list
+    out_of_range: tuple | None
+
+
+def graph_nth_derivative(root, point, var, n):
+    """For the command line: the n-th derivative in ``var`` of graph ``root`` at ``point`` by
+    Taylor mode, with the kinks met and whether it is out of the float range."""
+
+    def coefficients(direction):
+        e = expand(root, point, n, {var: direction})
+        return np.asarray(e.coefficients, dtype=np.float64).reshape(n + 1), e.kinks
+
+    def underflowed(c):
+        # the last non-zero coefficient before c_n is (nearly) subnormal: c_n underflowed,
+        # it is not a true zero (as beyond the degree of a polynomial)
+        nonzero = np.flatnonzero(c[:n])
+        return bool(nonzero.size) and abs(c[nonzero[-1]]) < 1e-250
+
+    c, kinks = coefficients(1.0)
+    cn, scale = float(c[n]), 1.0
+    for _ in range(4):
+        if not (n > 150 and abs(cn) < 1e-290 and np.all(np.isfinite(c)) and underflowed(c)):
+            break
+        # f^(n)/n! underflowed (1/171! < 1e-308): expand along a direction s = 2^m, whose
+        # coefficients are c_k s^k, and divide by s^n at the end; s is chosen from the last
+        # coefficients that did not underflow, so it may take a few rounds to reach c_n
+        s = _rescue_scale(c, n)
+        if s is None:
+            break
+        scale *= float(np.asarray(s))
+        c = coefficients(scale)[0]
+        cn = float(c[n])
+    if scale == 1.0:
+        value = float(_times_factorial(cn, n))
+    else:
+        value = cn
+        for k in range(1, n + 1):
+            value *= k / scale
+    big = None
+    if math.isfinite(cn) and cn != 0 and not math.isfinite(value):
+        log10 = (math.log10(abs(cn)) + math.lgamma(n + 1) / math.log(10)
+                 - n * math.log10(scale))
+        big = ("overflow", log10, cn < 0)
+    elif n > 150 and abs(cn) < 1e-290 and underflowed(c):
+        value = math.nan
+        big = ("underflow", None, False)
+    return NthDerivative(value, kinks, big)
