@@ -3,7 +3,8 @@
 The commands are thin: everything they compute is a :class:`hod.check.Report`, printed by
 :mod:`hod.render`.  Errors from the library become one line on stderr here (a parse error
 adds the expression with a caret under the column), and the exit code is decided in one
-place, :func:`exit_code`.
+place, :func:`exit_code`.  Library errors name the parameter at fault in the library's words
+(``points``, ``order``); here they are spelled as this command's flags (:data:`FLAGS`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import sys
 
 import click
 
-from . import __version__
+from . import __version__, render
 from . import check as checks
-from .errors import DomainError, HodError, NonDifferentiableError, ParseError, UsageError
+from .errors import (
+    DomainError, HodError, NonDifferentiableError, ParseError, Spelling, UsageError,
+)
 
 # Exit codes (documented in --help and README.md).
 EXIT_OK = 0
@@ -39,6 +42,17 @@ STATUS_EXIT = {
 }
 
 MAX_STDIN_CHARS = 1_000_000
+
+# The library's parameters as this command's flags (library errors name the parameter).
+FLAGS = {
+    "points": Spelling("--at", "--at {}"),
+    "variables": Spelling("--vars", "--vars {}"),
+    "wrt": Spelling("--wrt", "--wrt {}"),
+    "order": Spelling("--order", "--order {}"),
+    "rtol": Spelling("--rtol", "--rtol {}"),
+    "atol": Spelling("--atol", "--atol {}"),
+    "timeout": Spelling("--timeout", "--timeout {}"),
+}
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -100,7 +114,7 @@ def output_options(f):
         help="Cross-check every value against SymPy's symbolic derivative (or, where SymPy "
              "does not finish, a numeric derivative from mpmath).")(f)
     f = click.option(
-        "--format", "fmt", type=click.Choice(["table", "json", "csv", "plain"]),
+        "--format", "fmt", type=click.Choice(render.FORMATS),
         default="table", show_default=True,
         help="table for people; json, csv or plain (bare numbers) for scripts.")(f)
     return f
@@ -166,6 +180,9 @@ def at_the_edge(fn):
         except (DomainError, NonDifferentiableError) as e:
             _error(str(e))
             code = EXIT_NOT_DEFINED
+        except UsageError as e:
+            _error(e.message_for(FLAGS))
+            code = EXIT_USAGE
         except HodError as e:
             _error(str(e))
             code = EXIT_USAGE
@@ -192,8 +209,6 @@ def at_the_edge(fn):
 
 
 def _finish(report, fmt):
-    from . import render
-
     code = exit_code(report)
     try:
         render.render(report, fmt)

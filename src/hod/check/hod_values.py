@@ -1,4 +1,23 @@
-"""hod's own numbers: the tape, Taylor mode, nested tapes."""
+"""hod's own numbers at each point: the tape, Taylor mode, and nested tapes beside them.
+
+:data:`HOD_VALUES` names the engines a check uses; :func:`hod.check.run` takes replacements
+(``hod_values={"taylor": ...}``), so a test can give a check a wrong engine and see it caught.
+
+* ``"tape"``: :func:`tape_values` (``grad``, ``hessian``, ``jacobian``).  The graph is
+  evaluated on a vector of variables under :class:`hod.GradientTape` s, through
+  :mod:`hod.engine.functional` (the Hessian is the Jacobian of the gradient, the Jacobian one
+  vectorised backward pass);
+* ``"taylor"``: :func:`taylor_values` (``diff``, ``taylor``), whose cost grows like the square
+  of the order;
+* ``"nested"``: :class:`NestedTapes` (``diff``): one tape per differentiation, beside Taylor
+  mode while affordable.  Their cost grows about threefold per order, so they run one
+  differentiation at a time and stop as soon as the growth measured so far, extrapolated to
+  the order asked for, says the rest would not fit in the budget; the report then gives the
+  estimate.
+
+Each engine also watches the evaluation of f: where it is not defined, where it overflows,
+and the kinks (of abs, relu, ...) in the variables differentiated by.
+"""
 
 from __future__ import annotations
 
@@ -11,30 +30,72 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ..expr import graph as _graph
-from ..text import fmt_duration, fmt_number, magnitude
-from .inputs import _counts
+from ..expr.printer import operation_text
+from ..text import fmt_duration, fmt_number
 
-# sign, which amplify rounding with the total order: measured against 30-digit references,
-# relative errors of about 1e-12 at total order 12, 1e-9 at 16, 1e-5 at 20, 1e2 at 30.
-MIXED_ACCURATE_ORDER = 14
 # Seconds of nested tapes beside Taylor mode in ``diff`` (all points together).
 NESTED_BUDGET = 1.0
 
-_INFIX_SYM = {"add": "+", "subtract": "-", "multiply": "*", "divide": "/", "power": "**"}
+
+@dataclasses.dataclass
+class HodPoint:
+    """hod's numbers at one point, and what is special about the point.
+
+    ``problem`` is (status, message) where f is not defined or overflows; ``kinks`` the
+    messages of the kinks met evaluating f, ``series_kinks`` those Taylor mode met
+    ((primitive name, convention) pairs); ``out_of_range`` maps (part, index) to why that
+    component is out of the float range (see :class:`hod.check.kinds.TaylorModeValues`).
+    """
+
+    value: Any
+    gradient: Any
+    result: Any
+    problem: tuple | None = None
+    kinks: list = dataclasses.field(default_factory=list)
+    series_kinks: list = dataclasses.field(default_factory=list)
+    out_of_range: dict = dataclasses.field(default_factory=dict)
+    caveats: list = dataclasses.field(default_factory=list)
+
+    def kink_messages(self):
+        """Every kink, once: those met evaluating f, then those only Taylor mode met."""
+        out = list(self.kinks)
+        for name, convention in self.series_kinks:
+            if any(k.startswith(f"not differentiable at this point: {name} at ") for k in out):
+                continue
+            msg = f"not differentiable at this point: {name}; {_convention_text(convention)}"
+            if msg not in out:
+                out.append(msg)
+        return out
 
 
-def _describe(node, args):
-    vals = [fmt_number(np.asarray(a, dtype=float)) for a in _values(args)]
-    if node.op in _INFIX_SYM and len(vals) == 2:
-        b = vals[1] if not vals[1].startswith("-") else f"({vals[1]})"
-        return f"{vals[0]} {_INFIX_SYM[node.op]} {b}"
-    return f"{node.op}({', '.join(vals)})"
+# =========================================================================================
+# Watching the evaluation of f
+# =========================================================================================
+
+def dependencies(roots):
+    """{id(node): the variables the node depends on} over the graphs ``roots``."""
+    deps = {}
+    for node in _graph.topological(roots):
+        if node.op == "var":
+            deps[id(node)] = frozenset([node.label])
+        elif node.op == "const":
+            deps[id(node)] = frozenset()
+        else:
+            s = frozenset()
+            for a in node.args:
+                s |= deps[id(a)]
+            deps[id(node)] = s
+    return deps
 
 
 def _values(args):
     from ..engine.tensor import as_value
 
     return [as_value(a) for a in args]
+
+
+def _describe(node, args):
+    return operation_text(node.op, [np.asarray(a, dtype=float) for a in _values(args)])
 
 
 def _classify_nonfinite(node, args):
@@ -52,12 +113,18 @@ def _classify_nonfinite(node, args):
     return "undefined", None
 
 
-class _PointWatch:
-    """The ``on_node`` hook: finds where f is not defined and kinks that matter."""
+def _convention_text(convention):
+    conv = convention or "a one-sided derivative"
+    return f"hod used {conv}" if "=" in conv else f"hod's convention: {conv}"
 
-    def __init__(self, depends, diff_vars):
+
+class PointWatch:
+    """The ``on_node`` hook of an evaluation: finds where f is not defined and the kinks in
+    the variables ``differentiated``."""
+
+    def __init__(self, depends, differentiated):
         self.depends = depends
-        self.diff_vars = diff_vars
+        self.differentiated = differentiated
         self.problem = None     # (status, message) for the first non-finite node
         self.kinks = []
 
@@ -74,7 +141,7 @@ class _PointWatch:
                     msg = f"not defined at this point: {what}"
                 self.problem = (kind, msg)
         prim = node.prim
-        if prim.kink is not None and self.depends[id(node)] & self.diff_vars:
+        if prim.kink is not None and self.depends[id(node)] & self.differentiated:
             try:
                 hit = bool(np.any(prim.kink(*args)))
             except Exception:  # noqa: BLE001 - a kink test that fails is not a kink
@@ -87,182 +154,48 @@ class _PointWatch:
                 if msg not in self.kinks:
                     self.kinks.append(msg)
 
-    def add_taylor_kinks(self, kinks):
-        """Kinks Taylor mode met, (primitive name, convention), unless already found here."""
-        for name, convention in kinks:
-            if any(k.startswith(f"not differentiable at this point: {name} at ")
-                   for k in self.kinks):
-                continue
-            msg = f"not differentiable at this point: {name}; {_convention_text(convention)}"
-            if msg not in self.kinks:
-                self.kinks.append(msg)
 
+# =========================================================================================
+# The engines
+# =========================================================================================
 
-def _convention_text(convention):
-    conv = convention or "a one-sided derivative"
-    return f"hod used {conv}" if "=" in conv else f"hod's convention: {conv}"
-
-
-def _dependencies(roots):
-    deps = {}
-    for node in _graph.topological(roots):
-        if node.op == "var":
-            deps[id(node)] = frozenset([node.label])
-        elif node.op == "const":
-            deps[id(node)] = frozenset()
-        else:
-            s = frozenset()
-            for a in node.args:
-                s |= deps[id(a)]
-            deps[id(node)] = s
-    return deps
-
-
-def _num(t):
-    return float(np.asarray(t.numpy() if hasattr(t, "numpy") else t, dtype=float))
-
-
-@dataclasses.dataclass
-class _HodPoint:
-    """hod's numbers at one point; ``overflow`` maps (part, index) to an out-of-range note."""
-
-    value: Any
-    gradient: Any
-    result: Any
-    watch: _PointWatch
-    overflow: dict = dataclasses.field(default_factory=dict)
-    caveats: list = dataclasses.field(default_factory=list)
-
-
-def _tape_point(kind, roots, names, point, depends):
-    """Tape values at one point (grad, hessian, jacobian)."""
+def tape_values(task, point, depends):
+    """Tape values at one point (``grad``, ``hessian``, ``jacobian``: the kind's
+    ``on_tape``)."""
     from .. import ops
-    from ..engine.tape import GradientTape
     from ..engine.tensor import Variable
 
-    xs = [Variable(point[n], name=n) for n in names]
-    env = dict(zip(names, xs))
-    watch = _PointWatch(depends, frozenset(names))
+    names = task.names
+    v = Variable(np.array([point[n] for n in names], dtype=np.float64), name="variables")
+    watch = PointWatch(depends, task.kind.differentiated(task))
 
-    def f():
-        vals = _graph.evaluate(roots, env, "tensor", on_node=watch)
-        return [ops.convert(v) for v in vals]
+    def f(x):
+        env = {n: x[i] for i, n in enumerate(names)}
+        return [ops.convert(y) for y in _graph.evaluate(task.roots, env, "tensor",
+                                                        on_node=watch)]
 
-    gradient = None
     with np.errstate(all="ignore"):
-        if kind == "grad":
-            with GradientTape() as tape:
-                tape.watch(xs)
-                (y,) = f()
-            g = tape.gradient(y, xs, unconnected_gradients="zero") if xs else []
-            value, result = _num(y), [_num(t) for t in g]
-        elif kind == "hessian":
-            with GradientTape() as outer:
-                outer.watch(xs)
-                with GradientTape() as inner:
-                    inner.watch(xs)
-                    (y,) = f()
-                g = inner.gradient(y, xs, unconnected_gradients="zero") if xs else []
-                gs = ops.stack(g) if xs else None
-            cols = outer.jacobian(gs, xs, unconnected_gradients="zero") if xs else []
-            value, gradient = _num(y), [_num(t) for t in g]
-            result = [[_num(cols[j][i]) for j in range(len(xs))] for i in range(len(xs))]
-        elif kind == "jacobian":
-            with GradientTape() as tape:
-                tape.watch(xs)
-                ys = f()
-                stacked = ops.stack(ys)
-            cols = tape.jacobian(stacked, xs, unconnected_gradients="zero") if xs else []
-            value = [_num(t) for t in ys]
-            result = [[_num(cols[j][i]) for j in range(len(xs))] for i in range(len(ys))]
-        else:
-            raise ValueError(f"the tape computes grad, hessian and jacobian, not {kind}")
-    return _HodPoint(value, gradient, result, watch)
+        value, gradient, result = task.kind.on_tape(f, v)
+    return HodPoint(value, gradient, result, watch.problem, watch.kinks)
 
 
-def _pure_derivative(root, point, var, n):
-    """(the n-th derivative in ``var`` by Taylor mode, the kinks met, and ("overflow", its
-    magnitude as text) or ("underflow", None) when it is out of the float range, else None)."""
-    # (``hod.taylor`` is the function; its module is imported by name)
-    from ..taylor_mode.api import _rescue_scale, _times_factorial, expand
-
-    def coefficients(direction):
-        e = expand(root, point, n, {var: direction})
-        return np.asarray(e.coefficients, dtype=np.float64).reshape(n + 1), e.kinks
-
-    def underflowed(c):
-        # the last non-zero coefficient before c_n is (nearly) subnormal: c_n underflowed,
-        # it is not a true zero (as beyond the degree of a polynomial)
-        nonzero = np.flatnonzero(c[:n])
-        return bool(nonzero.size) and abs(c[nonzero[-1]]) < 1e-250
-
-    c, kinks = coefficients(1.0)
-    cn, scale = float(c[n]), 1.0
-    for _ in range(4):
-        if not (n > 150 and abs(cn) < 1e-290 and np.all(np.isfinite(c)) and underflowed(c)):
-            break
-        # f^(n)/n! underflowed (1/171! < 1e-308): expand along a direction s = 2^m, whose
-        # coefficients are c_k s^k, and divide by s^n at the end; s is chosen from the last
-        # coefficients that did not underflow, so it may take a few rounds to reach c_n
-        s = _rescue_scale(c, n)
-        if s is None:
-            break
-        scale *= float(np.asarray(s))
-        c = coefficients(scale)[0]
-        cn = float(c[n])
-    if scale == 1.0:
-        value = float(_times_factorial(cn, n))
-    else:
-        value = cn
-        for k in range(1, n + 1):
-            value *= k / scale
-    big = None
-    if math.isfinite(cn) and cn != 0 and not math.isfinite(value):
-        log10 = (math.log10(abs(cn)) + math.lgamma(n + 1) / math.log(10)
-                 - n * math.log10(scale))
-        big = ("overflow", magnitude(log10, cn < 0))
-    elif n > 150 and abs(cn) < 1e-290 and underflowed(c):
-        value = math.nan
-        big = ("underflow", None)
-    return value, kinks, big
-
-
-def _taylor_point(task, point, depends):
-    """Taylor-mode values at one point (diff, taylor), and f with its problems and kinks."""
+def taylor_values(task, point, depends):
+    """Taylor-mode values at one point (``diff``, ``taylor``: the kind's
+    ``in_taylor_mode``), and f with its problems and kinks."""
     from ..engine.tensor import constant
-    from ..taylor_mode.api import expand, graph_partial
 
     point = dict(point)
-    counts = _counts(task.wrt) if task.kind == "diff" else {task.var: task.order}
-    watch = _PointWatch(depends, frozenset(counts))
-    overflow = {}
-    root = task.roots[0]
+    watch = PointWatch(depends, task.kind.differentiated(task))
     with np.errstate(all="ignore"):
         env = {n: constant(point[n]) for n in task.names}
         (y,) = _graph.evaluate(task.roots, env, "tensor", on_node=watch)
-        value = _num(y)
-        if task.kind == "taylor":
-            e = expand(root, point, task.order, {task.var: 1.0})
-            coeffs = np.asarray(e.coefficients, dtype=np.float64).reshape(task.order + 1)
-            result, kinks = [float(c) for c in coeffs], e.kinks
-        elif len(counts) == 1:
-            ((var, n),) = counts.items()
-            result, kinks, big = _pure_derivative(root, point, var, n)
-            if big is not None:
-                overflow[("result", ())] = big
-        else:
-            r, kinks = graph_partial(root, point, counts)
-            result = float(np.asarray(r, dtype=np.float64))
-    watch.add_taylor_kinks(kinks)
-    hp = _HodPoint(value, None, result, watch, overflow)
-    if task.kind == "diff" and len(counts) > 1 and len(task.wrt) > MIXED_ACCURATE_ORDER:
-        hp.caveats.append(f"Taylor mode's mixed partials lose accuracy beyond total order "
-                          f"{MIXED_ACCURATE_ORDER} (the interpolation from univariate "
-                          f"directions amplifies rounding): trust the checks here")
-    return hp
+        value = float(np.asarray(y.numpy(), dtype=float))
+        t = task.kind.in_taylor_mode(task, task.roots[0], point)
+    return HodPoint(value, None, t.result, watch.problem, watch.kinks, list(t.kinks),
+                    dict(t.out_of_range), list(t.caveats))
 
 
-class _Nested(NamedTuple):
+class Nested(NamedTuple):
     """Nested tapes at one point: the derivative and f, or None and why they were skipped."""
 
     value: float | None
@@ -270,7 +203,7 @@ class _Nested(NamedTuple):
     skipped: str | None
 
 
-def _nested_projection(marks, n, budget):
+def nested_projection(marks, n, budget):
     """The estimated total time of ``n`` differentiations after ``len(marks)`` of them
     (``marks``: cumulative times), when it says to stop; else None.
 
@@ -306,62 +239,78 @@ def _nested_projection(marks, n, budget):
     return None
 
 
-def _nested_partial(roots, names, wrt, point, budget, shown_budget=None):
-    """The partial ``wrt`` by nested tapes (one per differentiation), one differentiation at
-    a time, stopping when :func:`_nested_projection` says the rest would not fit in
-    ``budget`` seconds.  The garbage collector pauses meanwhile: the tapes hold everything
-    they record until the end anyway, and its passes over them would take a third of the
-    time, at random steps."""
-    import gc
+class NestedTapes:
+    """The ``"nested"`` engine: the derivative of ``diff`` by nested tapes (one per
+    differentiation) at every point, within ``budget`` seconds (or the run's timeout, if
+    shorter) measured by ``clock``; once skipped, skipped everywhere.
 
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _nested_steps(roots, names, wrt, point, budget,
-                             budget if shown_budget is None else shown_budget)
-    finally:
-        if collecting:
-            gc.enable()
+    Called as ``engine(task, timeout)``; returns one :class:`Nested` per point.
+    """
+
+    def __init__(self, budget=NESTED_BUDGET, clock=time.perf_counter):
+        self.budget = budget
+        self.clock = clock
+
+    def __call__(self, task, timeout):
+        budget = min(self.budget, timeout)
+        out, end, skipped = [], self.clock() + budget, None
+        for p in task.points:
+            left = end - self.clock()
+            if skipped is None and left <= 0:
+                skipped = f"skipped: their time budget ({budget:g} s) is used up"
+            if skipped is not None:
+                out.append(Nested(None, None, skipped))
+                continue
+            r = self.partial(task, p, left, budget)
+            skipped = r.skipped
+            out.append(r)
+        return out
+
+    def partial(self, task, point, budget, shown_budget):
+        """Nested tapes at one point, one differentiation at a time, stopping when
+        :func:`nested_projection` says the rest would not fit in ``budget`` seconds.  The
+        garbage collector pauses meanwhile: the tapes hold everything they record until the
+        end anyway, and its passes over them would take a third of the time, at random
+        steps."""
+        import gc
+
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return self._steps(task, point, budget, shown_budget)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _steps(self, task, point, budget, shown_budget):
+        from ..engine.functional import nested_steps
+        from ..engine.tensor import Variable
+
+        names, wrt = task.names, task.wrt
+        start = self.clock()
+        xs = [Variable(point[n], name=n) for n in names]
+        n = len(wrt)
+        marks = []
+
+        def f(*vs):
+            return _graph.evaluate(task.roots, dict(zip(names, vs)), "tensor")[0]
+
+        def num(t):
+            return float(np.asarray(t.numpy(), dtype=float))
+
+        with np.errstate(all="ignore"):
+            steps = nested_steps(f, xs, [names.index(w) for w in wrt])
+            value = num(next(steps))
+            for j, y in enumerate(steps, 1):
+                marks.append(self.clock() - start)
+                if j < n:
+                    total = nested_projection(marks, n, budget)
+                    if total is not None:
+                        steps.close()
+                        return Nested(None, value, f"skipped, estimated {fmt_duration(total)} "
+                                                   f"at order {n} (budget {shown_budget:g} s)")
+            return Nested(num(y) if n else value, value, None)
 
 
-def _nested_steps(roots, names, wrt, point, budget, shown_budget):
-    from ..engine.functional import nested_steps
-    from ..engine.tensor import Variable
-
-    start = time.perf_counter()
-    xs = [Variable(point[n], name=n) for n in names]
-    n = len(wrt)
-    marks = []
-
-    def f(*vs):
-        return _graph.evaluate(roots, dict(zip(names, vs)), "tensor")[0]
-
-    with np.errstate(all="ignore"):
-        steps = nested_steps(f, xs, [names.index(w) for w in wrt])
-        value = _num(next(steps))
-        for j, y in enumerate(steps, 1):
-            marks.append(time.perf_counter() - start)
-            if j < n:
-                total = _nested_projection(marks, n, budget)
-                if total is not None:
-                    steps.close()
-                    return _Nested(None, value, f"skipped, estimated {fmt_duration(total)} "
-                                                f"at order {n} (budget {shown_budget:g} s)")
-        return _Nested(_num(y) if n else value, value, None)
-
-
-def _nested_points(task, budget):
-    """Nested tapes at every point, sharing ``budget``; once skipped, skipped everywhere."""
-    out, end, skipped = [], time.perf_counter() + budget, None
-    for p in task.points:
-        left = end - time.perf_counter()
-        if skipped is None and left <= 0:
-            skipped = f"skipped: their time budget ({budget:g} s) is used up"
-        if skipped is not None:
-            out.append(_Nested(None, None, skipped))
-            continue
-        r = _nested_partial(task.roots, task.names, task.wrt, p, left, budget)
-        skipped = r.skipped
-        out.append(r)
-    return out
-
+#: The engines of hod's numbers, by the name a kind's ``engine`` gives (and ``"nested"``).
+HOD_VALUES = {"tape": tape_values, "taylor": taylor_values, "nested": NestedTapes()}

@@ -1,4 +1,9 @@
-"""The records of a check: Component, PointResult, Report, and the JSON contract."""
+"""The records of a check: Component, PointResult, Report, and the JSON contract.
+
+A :class:`Report` carries its kind (a :mod:`hod.check.kinds` object): what differs between
+``grad``, ``hessian``, ``diff``, ``jacobian`` and ``taylor`` (which JSON keys a result has,
+how the renderer labels columns and verdicts) is asked of it, never switched on by name.
+"""
 
 from __future__ import annotations
 
@@ -73,11 +78,15 @@ class PointResult:
 
 @dataclasses.dataclass
 class Report:
-    """Everything ``hod grad|hessian|diff|jacobian|taylor`` computed, ready to render."""
+    """Everything ``hod grad|hessian|diff|jacobian|taylor`` computed, ready to render.
+
+    ``kind`` is the kind object; ``derivative`` (its name) and ``engine`` (what computed hod's
+    numbers: ``"tape"`` or ``"taylor"``) come from it.
+    """
 
     expression: str
     variables: list
-    derivative: str
+    kind: Any
     wrt: list | None
     checked: bool
     rtol: float
@@ -86,8 +95,17 @@ class Report:
     forms: Any            # symbolic forms, shape of result; None when unchecked/timed out
     value_forms: Any      # symbolic form of f (list for jacobian)
     results: list
-    engine: str = "tape"  # what computed hod's numbers: "tape" or "taylor"
     order: int | None = None  # taylor: the highest power
+
+    @property
+    def derivative(self):
+        """The kind's name: ``"grad"``, ``"hessian"``, ``"diff"``, ``"jacobian"``, ``"taylor"``."""
+        return self.kind.name
+
+    @property
+    def engine(self):
+        """What computed hod's numbers: ``"tape"`` or ``"taylor"``."""
+        return self.kind.engine
 
     @property
     def ok(self):
@@ -119,10 +137,10 @@ class Report:
             entry.update(result=_json_num(r.result, replaced),
                          symbolic=_json_num(r.symbolic, replaced),
                          symbolic_value=_json_num(r.symbolic_value, replaced))
-            if self.derivative == "taylor":
+            if self.kind.forms_per_point:
                 entry.update(symbolic_forms=r.forms, polynomial=r.polynomial)
             entry.update(agree=r.agree, status=r.status, warnings=list(r.warnings))
-            if self.derivative == "diff":
+            if self.kind.nested:
                 entry["nested_tapes"] = _json_num(r.nested, replaced)
             entry.update(numeric=_json_num(r.numeric, replaced),
                          numeric_error=_json_num(r.numeric_error, replaced),
@@ -145,8 +163,8 @@ def _json_num(x, replaced):
     return x
 
 
-
-def _get(x, index):
+def get(x, index):
+    """The entry of nested lists ``x`` at ``index`` (a tuple), or None where ``x`` is None."""
     for i in index:
         if x is None:
             return None
@@ -160,14 +178,14 @@ def _set(x, index, v):
     x[index[-1]] = v
 
 
-def _blank(like):
+def blank(like):
     """A structure shaped like ``like`` (number, list or list of lists) holding None."""
     if isinstance(like, list):
-        return [_blank(v) for v in like]
+        return [blank(v) for v in like]
     return None
 
 
-def _put(x, index, v):
+def put(x, index, v):
     """``x`` with ``v`` at ``index`` (``v`` itself for the empty index)."""
     if not index:
         return v

@@ -1,4 +1,13 @@
-"""Running a reference job beside hod's work, in a forked child or a thread, under a deadline."""
+"""Running a reference job beside hod's work, under a deadline.
+
+A job is a function ``job(send, stopped)`` that sends plain data (picklable tuples) as it goes
+and ends with ``send(("done",))``; an exception ends it with ``("error", text)``.  It runs in
+a forked child process killed at the deadline, which writes its messages to a pipe (each
+pickled, after its length), or, where ``fork`` is unsafe or missing (other Python threads
+running, or not Linux; ``HOD_SYMBOLIC_WORKER=thread|process`` chooses), in a daemon thread
+abandoned at the deadline (``stopped()`` then turns true).  Either way the caller gets its
+answer on time.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +18,9 @@ import sys
 import threading
 import time
 
-def _use_fork():
+
+def use_fork():
+    """True when jobs run in forked children (else in threads)."""
     mode = os.environ.get("HOD_SYMBOLIC_WORKER", "")
     if mode in ("thread", "process"):
         return mode == "process" and hasattr(os, "fork")
@@ -20,7 +31,7 @@ def _use_fork():
 _forks: dict = {}
 
 
-class _Worker:
+class Worker:
     """Runs ``job(send, stopped)`` with a deadline, in a forked child killed at the deadline,
     or in a daemon thread abandoned at the deadline (``stopped()`` then turns true)."""
 
@@ -31,7 +42,7 @@ class _Worker:
         self.timed_out = False
         self.finished = False
         self.closed = False
-        if _use_fork():
+        if use_fork():
             _forks[preload] = _forks.get(preload, 0) + 1
             if _forks[preload] == 2 and preload and preload not in sys.modules:
                 # called repeatedly (the Python API in a loop): load the module here once, so
@@ -69,7 +80,7 @@ class _Worker:
                 try:
                     job(send, lambda: False)
                 except BaseException as e:  # noqa: BLE001 - reported to the parent
-                    send(("error", _error_text(e)))
+                    send(("error", error_text(e)))
             except BaseException:  # noqa: BLE001
                 code = 1
             finally:
@@ -122,7 +133,7 @@ class _Worker:
             try:
                 job(inbox.append, stop.is_set)
             except BaseException as e:  # noqa: BLE001 - reported to the caller
-                inbox.append(("error", _error_text(e)))
+                inbox.append(("error", error_text(e)))
 
         self._inbox, self._read, self._stop = inbox, 0, stop
         self._thread = threading.Thread(target=run, name="hod-check", daemon=True)
@@ -150,7 +161,7 @@ class _Worker:
         """Receive until the job is done, or ``until``, or the deadline (which stops it).
         Returns True when the job is over (done, failed or stopped)."""
         end = self.deadline if until is None else min(until, self.deadline)
-        _wait_for([self], end, lambda: self.closed)
+        wait_for([self], end, lambda: self.closed)
         if not self.closed and time.monotonic() >= self.deadline:
             self.expire()
         return self.closed
@@ -175,7 +186,7 @@ class _Worker:
             self._close()
 
 
-def _wait_for(workers, end, done):
+def wait_for(workers, end, done):
     """Receive from ``workers`` until ``done()`` or the time ``end`` (what has arrived by then
     is read too).  Every child's pipe is read as data arrives, so that none blocks on a full
     pipe while another is awaited."""
@@ -200,7 +211,8 @@ def _wait_for(workers, end, done):
                 return
 
 
-def _error_text(e):
+def error_text(e):
+    """A job's exception as one line (the jobs are SymPy's, mostly)."""
     text = str(e).strip().splitlines()
     text = text[0] if text else ""
     if isinstance(e, RecursionError):
