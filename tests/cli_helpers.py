@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import time
 
 from click.testing import CliRunner
 
@@ -15,3 +16,36 @@ def invoke(*args, input=None, env=None):
     runner = CliRunner(**kw)
     env = {"COLUMNS": "100", "NO_COLOR": "1", **(env or {})}
     return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
+
+
+# --- references and clocks that do not depend on how fast the machine is -----------------
+
+def never_answers(task, send, stopped, deadline):
+    """A reference job that provably never answers: it waits until it is stopped (in a
+    thread) or killed (in a forked child) at the deadline."""
+    while not stopped():
+        time.sleep(0.01)
+
+
+def fails(task, send, stopped, deadline):
+    """A reference job that fails at once."""
+    raise RuntimeError("no SymPy today")
+
+
+class GrowingClock:
+    """A clock for the nested tapes whose every reading is ``growth`` times further on than
+    the one before: each differentiation seems to take three times the one before, however
+    fast the machine is."""
+
+    def __init__(self, first_step=1e-4, growth=3.0):
+        self.now, self.step, self.growth = 0.0, first_step, growth
+
+    def __call__(self):
+        self.now += self.step
+        self.step *= self.growth
+        return self.now
+
+
+def stopped_clock():
+    """A clock for the nested tapes that never moves: they always finish (low orders only)."""
+    return 0.0

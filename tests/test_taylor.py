@@ -29,7 +29,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import hod
-from hod import numeric, ops
+from hod import ops
+from hod.check import numeric
 from hod.expr import graph, parser, printer
 from hod.errors import HodError, HodWarning, UsageError
 from hod.ops import TABLE

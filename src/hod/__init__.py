@@ -14,17 +14,17 @@ The package is layered; imports point down this list:
 * :mod:`hod.engine`: tensors, primitives and the chain rule, tapes, forward mode;
 * :mod:`hod.ops`: the primitive table's entries and derived operations;
 * :mod:`hod.taylor_mode`: Taylor series, high-order derivatives and mixed partials;
-* :mod:`hod.compare` with :mod:`hod.numeric`: hod's numbers beside their references;
+* :mod:`hod.check` (with :mod:`hod.check.numeric`): hod's numbers beside their references;
 * :mod:`hod.render`, :mod:`hod.cli`: formatting, and the ``hod`` command.
 """
 
 from . import ops
-from .compare import Report
-from .compare import diff as check_diff
-from .compare import gradient as check_gradient
-from .compare import hessian as check_hessian
-from .compare import jacobian as check_jacobian
-from .compare import taylor as check_taylor
+from .check import Report
+from .check import diff as check_diff
+from .check import gradient as check_gradient
+from .check import hessian as check_hessian
+from .check import jacobian as check_jacobian
+from .check import taylor as check_taylor
 from .engine.custom import custom_gradient, stop_gradient
 from .engine.forward import ForwardAccumulator
 from .engine.functional import (

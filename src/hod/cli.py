@@ -1,9 +1,10 @@
-"""The ``hod`` command: parse options, call :mod:`hod.compare`, render, set the exit code.
+"""The ``hod`` command: parse options, call :mod:`hod.check`, render, set the exit code.
 
-The commands are thin: everything they compute is a :class:`hod.compare.Report`, printed by
+The commands are thin: everything they compute is a :class:`hod.check.Report`, printed by
 :mod:`hod.render`.  Errors from the library become one line on stderr here (a parse error
 adds the expression with a caret under the column), and the exit code is decided in one
-place, :func:`exit_code`.
+place, :func:`exit_code`.  Library errors name the parameter at fault in the library's words
+(``points``, ``order``); here they are spelled as this command's flags (:data:`FLAGS`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import sys
 
 import click
 
-from . import __version__
-from . import compare
-from .errors import DomainError, HodError, NonDifferentiableError, ParseError, UsageError
+from . import __version__, render
+from . import check as checks
+from .errors import (
+    DomainError, HodError, NonDifferentiableError, ParseError, Spelling, UsageError,
+)
 
 # Exit codes (documented in --help and README.md).
 EXIT_OK = 0
@@ -29,7 +32,7 @@ EXIT_UNCHECKED = 4
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
-# A point's status (hod.compare.STATUSES) -> exit code.
+# A point's status (hod.check.STATUSES) -> exit code.
 STATUS_EXIT = {
     "ok": EXIT_OK, "unchecked": EXIT_OK,
     "disagree": EXIT_DISAGREE,
@@ -39,6 +42,17 @@ STATUS_EXIT = {
 }
 
 MAX_STDIN_CHARS = 1_000_000
+
+# The library's parameters as this command's flags (library errors name the parameter).
+FLAGS = {
+    "points": Spelling("--at", "--at {}"),
+    "variables": Spelling("--vars", "--vars {}"),
+    "wrt": Spelling("--wrt", "--wrt {}"),
+    "order": Spelling("--order", "--order {}"),
+    "rtol": Spelling("--rtol", "--rtol {}"),
+    "atol": Spelling("--atol", "--atol {}"),
+    "timeout": Spelling("--timeout", "--timeout {}"),
+}
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -85,22 +99,22 @@ def input_options(f):
 def output_options(f):
     """--format, --no-check, --rtol, --atol, --timeout: one set for every command."""
     f = click.option(
-        "--timeout", type=float, default=compare.TIMEOUT, show_default=True,
+        "--timeout", type=float, default=checks.TIMEOUT, show_default=True,
         metavar="SECONDS",
         help="Time budget of the checks (SymPy, the numeric check, nested tapes).")(f)
     f = click.option(
-        "--atol", type=float, default=compare.ATOL, show_default=True,
+        "--atol", type=float, default=checks.ATOL, show_default=True,
         help="Absolute tolerance of the agreement test |hod - check| <= atol + rtol*|check| "
              "(check: SymPy, or the numeric derivative).")(f)
     f = click.option(
-        "--rtol", type=float, default=compare.RTOL, show_default=True,
+        "--rtol", type=float, default=checks.RTOL, show_default=True,
         help="Relative tolerance of the agreement test.")(f)
     f = click.option(
         "--check/--no-check", default=True, show_default=True,
         help="Cross-check every value against SymPy's symbolic derivative (or, where SymPy "
              "does not finish, a numeric derivative from mpmath).")(f)
     f = click.option(
-        "--format", "fmt", type=click.Choice(["table", "json", "csv", "plain"]),
+        "--format", "fmt", type=click.Choice(render.FORMATS),
         default="table", show_default=True,
         help="table for people; json, csv or plain (bare numbers) for scripts.")(f)
     return f
@@ -166,6 +180,9 @@ def at_the_edge(fn):
         except (DomainError, NonDifferentiableError) as e:
             _error(str(e))
             code = EXIT_NOT_DEFINED
+        except UsageError as e:
+            _error(e.message_for(FLAGS))
+            code = EXIT_USAGE
         except HodError as e:
             _error(str(e))
             code = EXIT_USAGE
@@ -192,8 +209,6 @@ def at_the_edge(fn):
 
 
 def _finish(report, fmt):
-    from . import render
-
     code = exit_code(report)
     try:
         render.render(report, fmt)
@@ -254,7 +269,7 @@ def grad(expr, points, variables, fmt, check, rtol, atol, timeout):
     The table shows f and every partial derivative; plain prints, per point, one line: the
     value, then the gradient in variable order.
     """
-    report = compare.gradient(_read_expr(expr), list(points) or None, variables,
+    report = checks.gradient(_read_expr(expr), list(points) or None, variables,
                               **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
 
@@ -272,7 +287,7 @@ def hessian(expr, points, variables, fmt, check, rtol, atol, timeout):
     The Hessian is the Jacobian of the gradient, by nested tapes. plain prints the Hessian,
     one line per row, with an empty line between points.
     """
-    report = compare.hessian(_read_expr(expr), list(points) or None, variables,
+    report = checks.hessian(_read_expr(expr), list(points) or None, variables,
                              **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
 
@@ -288,7 +303,7 @@ def hessian(expr, points, variables, fmt, check, rtol, atol, timeout):
                    "d3f/dx dy2. Optional when EXPR has one variable.")
 @click.option("--order", type=int, default=None, metavar="N",
               help=f"Differentiate N times by the one variable of --wrt (N <= "
-                   f"{compare.MAX_ORDER}).")
+                   f"{checks.MAX_ORDER}).")
 @output_options
 @at_the_edge
 def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
@@ -303,7 +318,7 @@ def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
     SymPy's value. Where SymPy does not finish within --timeout, a numeric derivative (mpmath,
     from values of EXPR alone, with its estimated error) checks instead.
     """
-    report = compare.diff(_read_expr(expr), wrt, list(points) or None, variables,
+    report = checks.diff(_read_expr(expr), wrt, list(points) or None, variables,
                           order=order, **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
 
@@ -321,7 +336,7 @@ def jacobian(expr, points, variables, fmt, check, rtol, atol, timeout):
     Row i holds the partial derivatives of fi in variable order. plain prints the Jacobian,
     one line per row, with an empty line between points.
     """
-    report = compare.jacobian(_read_expr(expr), list(points) or None, variables,
+    report = checks.jacobian(_read_expr(expr), list(points) or None, variables,
                               **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
 
@@ -335,8 +350,8 @@ def jacobian(expr, points, variables, fmt, check, rtol, atol, timeout):
 @click.option("--wrt", metavar="X",
               help="The variable to expand in; the others stay at their --at values. "
                    "Optional when EXPR has one variable.")
-@click.option("--order", type=int, default=compare.TAYLOR_ORDER, show_default=True,
-              metavar="N", help=f"The highest power of (X - X0) (N <= {compare.MAX_ORDER}).")
+@click.option("--order", type=int, default=checks.TAYLOR_ORDER, show_default=True,
+              metavar="N", help=f"The highest power of (X - X0) (N <= {checks.MAX_ORDER}).")
 @output_options
 @at_the_edge
 def taylor(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
@@ -348,7 +363,7 @@ def taylor(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout)
     derivatives). plain prints, per point, one line: c_0 ... c_N; json adds the polynomial
     as an expression in hod's language.
     """
-    report = compare.taylor(_read_expr(expr), list(points) or None, variables, wrt=wrt,
+    report = checks.taylor(_read_expr(expr), list(points) or None, variables, wrt=wrt,
                             order=order, **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
 

@@ -7,8 +7,54 @@ class HodError(Exception):
     """Base class of every error hod reports to a user."""
 
 
+class Spelling:
+    """How a message names a parameter: ``{points}`` writes the name, ``{points:x=5}`` an
+    example of a value (``points="x=5"`` in Python, ``--at x=5`` on the command line)."""
+
+    def __init__(self, name, example):
+        self.name = name
+        self.example = example
+
+    def __format__(self, spec):
+        return self.example.format(spec) if spec else self.name
+
+
+#: The parameters of the library's functions, as its messages name them.
+ARGUMENTS = {
+    "points": Spelling("points", 'points="{}"'),
+    "variables": Spelling("variables", 'variables="{}"'),
+    "wrt": Spelling("wrt", 'wrt="{}"'),
+    "order": Spelling("order", "order={}"),
+    "rtol": Spelling("rtol", "rtol={}"),
+    "atol": Spelling("atol", "atol={}"),
+    "timeout": Spelling("timeout", "timeout={}"),
+}
+
+
 class UsageError(HodError):
-    """The request itself is wrong (a missing value, an unknown variable, a bad option)."""
+    """The request itself is wrong (a missing value, an unknown variable, a bad option).
+
+    ``param`` names the parameter at fault (``"points"``, ``"variables"``, ``"wrt"``,
+    ``"order"``, ...) or is None.  With a ``param``, the message is a template whose
+    ``{points}``-style fields name parameters (see :class:`Spelling`) and whose other fields
+    are ``fields``: ``str(e)`` names the library's arguments, ``e.message_for(spellings)`` names them
+    as a caller does (the command line maps them to its flags).
+
+    >>> str(UsageError("{order} must be at least 1", param="order"))
+    'order must be at least 1'
+    """
+
+    def __init__(self, message, *, param=None, **fields):
+        self.template = message
+        self.param = param
+        self.fields = fields
+        super().__init__(self.message_for(ARGUMENTS))
+
+    def message_for(self, spellings):
+        """The message with each parameter spelled as ``spellings`` (name -> Spelling)."""
+        if self.param is None:
+            return self.template
+        return self.template.format(**{**ARGUMENTS, **spellings}, **self.fields)
 
 
 class ParseError(UsageError):

@@ -1,6 +1,8 @@
 """Reports as text: a rich table, JSON, CSV or plain numbers (the only formatting code).
 
-Each renderer takes a :class:`hod.compare.Report`.  JSON and CSV go through :mod:`json` and
+Each renderer takes a :class:`hod.check.Report`, and asks its kind (``report.kind``) for what
+differs between kinds: labels, columns, the names of the references, the plain layout.
+JSON and CSV go through :mod:`json` and
 :mod:`csv` and are written with ``click.echo``; rich is imported only by the table renderer,
 which builds its own console per call (so a test can pin its width and colour).
 
@@ -27,6 +29,7 @@ import click
 
 from .text import fmt_number
 
+#: The output formats (the command line offers these).
 FORMATS = ("table", "json", "csv", "plain")
 
 # The check column: (unicode mark, ascii mark, style)
@@ -40,14 +43,6 @@ _MARKS = {
     "kink": ("! kink", "! kink", "yellow"),
     "overflow": ("! overflow", "! overflow", "yellow"),
 }
-
-# What each check is called in verdicts.
-_REFERENCES = {None: "SymPy", "sympy": "SymPy", "numeric": "the numeric derivative",
-               "sympy+numeric": "SymPy and the numeric derivative"}
-_TAYLOR_REFERENCES = {None: "SymPy's series", "sympy": "SymPy's series",
-                      "numeric": "the numeric derivatives",
-                      "sympy+numeric": "SymPy's series and the numeric derivatives"}
-
 
 def render(report, fmt, *, width=None, color=None, ascii_only=None):
     """Write ``report`` to standard output in format ``fmt`` (one of :data:`FORMATS`)."""
@@ -83,7 +78,7 @@ def render_csv(report):
     and estimated error, and which check was the reference."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    nested = report.derivative == "diff"
+    nested = report.kind.nested
     w.writerow([*report.variables, "derivative", "symbolic_form", "tape", "sympy",
                 "abs_diff", "rel_diff", "check", *(["nested_tapes"] if nested else []),
                 "numeric", "numeric_error", "reference"])
@@ -101,17 +96,9 @@ def render_plain(report):
     """Bare numbers for shell pipelines (see the module docstring for the layout)."""
     lines = []
     for k, r in enumerate(report.results):
-        kind = report.derivative
-        if kind == "grad":
-            lines.append(" ".join(fmt_number(v) for v in [r.value, *r.result]))
-        elif kind == "taylor":
-            lines.append(" ".join(fmt_number(v) for v in r.result))
-        elif kind == "diff":
-            lines.append(fmt_number(r.result))
-        else:
-            if k:
-                lines.append("")
-            lines += [" ".join(fmt_number(v) for v in row) for row in r.result]
+        if k and report.kind.matrix:
+            lines.append("")
+        lines += [" ".join(fmt_number(v) for v in row) for row in report.kind.plain_rows(r)]
     return "".join(line + "\n" for line in lines)
 
 
@@ -124,9 +111,9 @@ def verdict(report, r):
     """(kind, text, warning): the one-line verdict for one point; kind is ok|bad|warn|info;
     ``warning`` is the point's warning the verdict already says (not to repeat), or None."""
     n = len(r.components)
-    taylor = report.derivative == "taylor"
-    what = "coefficients" if taylor else "values"
-    check = (_TAYLOR_REFERENCES if taylor else _REFERENCES).get(r.reference, "SymPy")
+    what = report.kind.noun
+    names = report.kind.reference_names
+    check = names.get(r.reference, names[None])
     tol = f"rtol={report.rtol:g}, atol={report.atol:g}"
     s = r.status
     if s == "ok":
@@ -141,8 +128,7 @@ def verdict(report, r):
                                                             "symbolic check failed",
                                                             "SymPy"))), None)
         left = sum(1 for c in r.components if c.check in ("timeout", "no value"))
-        engine = "Taylor mode's" if report.engine == "taylor" else "the tape's"
-        unchecked = (f"{engine} {what} are not checked" if left == n else
+        unchecked = (f"{report.kind.hod_possessive} {what} are not checked" if left == n else
                      f"{left} of {n} {what} are not checked")
         if first:
             return "warn", f"{first}: {unchecked}", first
@@ -205,7 +191,7 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
         head = Text()
         head.append(f"hod {report.derivative}  ", style="bold")
         head.append(report.expression, style="bold cyan")
-        within = f"in {report.wrt[0]} " if report.derivative == "taylor" else ""
+        within = f"in {report.wrt[0]} " if report.kind.expands else ""
         head.append(f"  {within}at {point_text(r.point)}")
         console.print(head)
         all_columns = _columns(report, r)
@@ -318,10 +304,8 @@ def _columns(report, r):
     which derivative, hod's number, then (when checked) nested tapes, SymPy and the numeric
     check where any of them has a number, the differences and the check mark."""
     comps = r.components
-    first = "coefficient" if report.derivative == "taylor" else "derivative"
-    hod = "Taylor mode" if report.engine == "taylor" else "hod"
-    columns = [(first, lambda c, d, e, a: c.ascii_label if a else c.label),
-               (hod, lambda c, d, e, a: _short(c.tape, e, d))]
+    columns = [(report.kind.first_column, lambda c, d, e, a: c.ascii_label if a else c.label),
+               (report.kind.hod_column, lambda c, d, e, a: _short(c.tape, e, d))]
     if not report.checked:
         return columns
     has_numeric = any(c.numeric is not None for c in comps)

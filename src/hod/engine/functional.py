@@ -55,10 +55,10 @@ def grad(f, argnums=0):
     return g
 
 
-def jacobian(f, argnums=0):
-    """The Jacobian of ``f``: shape f(x).shape + x.shape, in one vectorised backward pass."""
+def value_and_jacobian(f, argnums=0):
+    """Like :func:`jacobian`, but the function returns ``(f(*args), Jacobian)``."""
 
-    def j(*args):
+    def vj(*args):
         args, nums = _args_and_nums(args, argnums)
         with GradientTape() as tape:
             for i in nums:
@@ -66,9 +66,39 @@ def jacobian(f, argnums=0):
             y = convert(f(*args))
         srcs = [args[i] for i in nums]
         out = tape.jacobian(y, srcs, unconnected_gradients="zero")
-        return out[0] if isinstance(argnums, int) else tuple(out)
+        return y, (out[0] if isinstance(argnums, int) else tuple(out))
+
+    return vj
+
+
+def jacobian(f, argnums=0):
+    """The Jacobian of ``f``: shape f(x).shape + x.shape, in one vectorised backward pass."""
+
+    def j(*args):
+        return value_and_jacobian(f, argnums)(*args)[1]
 
     return j
+
+
+def value_grad_and_hessian(f):
+    """Like :func:`hessian`, but the function returns ``(f(x), gradient, Hessian)``.
+
+    >>> y, g, h = value_grad_and_hessian(lambda v: v[0] ** 2 * v[1])([3.0, 2.0])
+    >>> float(y), g.numpy().tolist(), h.numpy().tolist()
+    (18.0, [12.0, 9.0], [[4.0, 6.0], [6.0, 0.0]])
+    """
+
+    def vgh(x):
+        x = convert(x)
+        with GradientTape() as outer:
+            outer.watch(x)
+            with GradientTape() as inner:
+                inner.watch(x)
+                y = convert(f(x))
+            g = inner.gradient(y, x, unconnected_gradients="zero")
+        return y, g, outer.jacobian(g, x, unconnected_gradients="zero")
+
+    return vgh
 
 
 def hessian(f):
@@ -83,14 +113,7 @@ def hessian(f):
     """
 
     def h(x):
-        x = convert(x)
-        with GradientTape() as outer:
-            outer.watch(x)
-            with GradientTape() as inner:
-                inner.watch(x)
-                y = convert(f(x))
-            g = inner.gradient(y, x, unconnected_gradients="zero")
-        return outer.jacobian(g, x, unconnected_gradients="zero")
+        return value_grad_and_hessian(f)(x)[2]
 
     return h
 

@@ -56,3 +56,20 @@ def _number_text(value, label):
     if label is not None and label not in CONSTANTS:
         return label
     return fmt_number(value)
+
+
+def operation_text(op, values):
+    """Primitive ``op`` applied to the numbers ``values``, as text in hod's language that
+    parses back to the same operation: ``1 / 0``, ``(-8) ** 0.5``, ``0 ** (-1)``,
+    ``log(-1)``.  A negative number is parenthesised as a right operand, and as the base of
+    a power (``-8 ** 0.5`` would be ``-(8 ** 0.5)``)."""
+    texts = [fmt_number(v) for v in values]
+    if op in INFIX and len(texts) == 2:
+        sym, _ = INFIX[op]
+        a, b = texts
+        if op == "power" and a.startswith("-"):
+            a = f"({a})"
+        if b.startswith("-"):
+            b = f"({b})"
+        return f"{a} {sym} {b}"
+    return f"{op}({', '.join(texts)})"

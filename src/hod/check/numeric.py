@@ -15,7 +15,8 @@ differences cancel.  Each result carries an error estimate: the same derivative 
 step (the ``h^2`` term shrinks fourfold) and more digits; the estimate is the difference of
 the two.  If it is large compared with the value, the step shrinks and the pair runs again.
 
->>> from hod import numeric, ops
+>>> from hod import ops
+>>> from hod.check import numeric
 >>> from hod.expr import graph
 >>> x = graph.var("x")
 >>> r = numeric.derivative(ops.exp(ops.sin(x)), {"x": 0.5}, {"x": 3})
@@ -29,8 +30,8 @@ import itertools
 import math
 from typing import NamedTuple
 
-from .expr import graph as _graph
-from .errors import UsageError
+from ..expr import graph as _graph
+from ..errors import UsageError
 
 
 class Estimate(NamedTuple):
