@@ -292,12 +292,13 @@ class Diff(TaylorKind):
             if big is not None:
                 out_of_range[("result", ())] = big
         else:
-            r, kinks = graph_partial(root, point, by_name)
+            methods = []
+            r, kinks = graph_partial(root, point, by_name, methods)
             result = float(np.asarray(r, dtype=np.float64))
-            if len(task.wrt) > MIXED_ACCURATE_ORDER:
-                caveats.append(f"Taylor mode's mixed partials lose accuracy beyond total order "
-                               f"{MIXED_ACCURATE_ORDER} (the interpolation from univariate "
-                               f"directions amplifies rounding): trust the checks here")
+            if len(task.wrt) > MIXED_ACCURATE_ORDER and methods == ["interpolation"]:
+                caveats.append(f"Taylor mode's mixed partials of many variables lose accuracy "
+                               f"beyond total order {MIXED_ACCURATE_ORDER} (the interpolation "
+                               f"from univariate directions amplifies rounding)")
         return TaylorModeValues(result, kinks, out_of_range, caveats)
 
     def sympy_expressions(self, task, fs, sym):

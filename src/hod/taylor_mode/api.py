@@ -327,8 +327,10 @@ def _check_names(names, point):
             raise UsageError(f"cannot differentiate with respect to {name!r}: it has no value")
 
 
-def _partial_values(f, primals, names, orders):
-    """The mixed partial of multi-index ``orders`` (one int per argument) at ``primals``."""
+def _partial_values(f, primals, names, orders, methods=None):
+    """The mixed partial of multi-index ``orders`` (one int per argument) at ``primals``.
+    ``methods``, a list, receives the method used for a mixed partial ("jet" or
+    "interpolation")."""
     total = sum(orders)
     n = len(orders)
     if names is not None:
@@ -356,9 +358,14 @@ def _partial_values(f, primals, names, orders):
     if multivariate.cost(j) <= multivariate.MAX_COST:
         # Few variables: one multivariate jet, no cancelling interpolation weights.
         try:
-            return multivariate.mixed_partial(f, primals, names, j)
+            out = multivariate.mixed_partial(f, primals, names, j)
+            if methods is not None:
+                methods.append("jet")
+            return out
         except multivariate.Unsupported:
             pass
+    if methods is not None:
+        methods.append("interpolation")
     dirs, W = _interpolation([j], n, total)
     coef, kinks = _directional(f, primals, names, j, dirs, total)
     return _contract(W[0], coef[total]), kinks
@@ -494,12 +501,12 @@ def derivative_tensor(f, x0, order):
     return [Tensor._wrap(v) for v in vals]
 
 
-def graph_partial(root, point, wrt):
+def graph_partial(root, point, wrt, methods=None):
     """For the command line: the mixed partial ``wrt`` (dict name -> order) of graph ``root``
     at ``point`` (dict name -> value).  Returns (value as a numpy array, kinks met), where each
-    kink is (primitive name, convention used)."""
+    kink is (primitive name, convention used); ``methods`` as in :func:`_partial_values`."""
     names = list(wrt)
-    return _partial_values(root, dict(point), names, [int(wrt[k]) for k in names])
+    return _partial_values(root, dict(point), names, [int(wrt[k]) for k in names], methods)
 
 
 def graph_derivative_tensor(root, point, order, names=None):
