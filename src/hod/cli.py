@@ -129,12 +129,30 @@ class ExprCommand(click.Command):
     expression language ignores).
     """
 
+    @staticmethod
+    def _has_expr(args, with_value, short_help):
+        """Whether an argument other than ``-h`` can be EXPR."""
+        expect_value = False
+        for a in args:
+            if expect_value:
+                expect_value = False
+            elif a == "--" or a in with_value:
+                expect_value = a in with_value
+                if a == "--":
+                    return True
+            elif a not in short_help and (not a.startswith("-") or a == "-"):
+                return True
+        return False
+
     def parse_args(self, ctx, args):
         with_value, flags = set(), set()
         for p in self.get_params(ctx):
             if isinstance(p, click.Option):
                 (flags if p.is_flag or p.count else with_value).update(
                     p.opts + p.secondary_opts)
+        short_help = {n for n in ctx.help_option_names if not n.startswith("--")}
+        # "-h" is help when it is alone or EXPR stands elsewhere; else it is the expression -h
+        help_is_expr = len(args) > 1 and not self._has_expr(args, with_value, short_help)
         out, expect_value, only_args = [], False, False
         for a in args:
             if expect_value or only_args:
@@ -143,22 +161,37 @@ class ExprCommand(click.Command):
                 only_args = True
             elif a in with_value:
                 expect_value = True
+            elif a in short_help and help_is_expr:
+                a = " " + a
             elif a in flags or a.split("=", 1)[0] in with_value:
                 pass
             elif a.startswith("-") and a != "-" and not re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", a):
-                a = " " + a
+                a = " " + a  # an expression that starts with a sign (-x**2)
             out.append(a)
-        return super().parse_args(ctx, out)
+        try:
+            return super().parse_args(ctx, out)
+        except click.NoSuchOption as e:
+            if e.option_name.startswith("--"):
+                e.message += (f" (an expression that starts with a sign goes after --: "
+                              f"hod {self.name} -- {e.option_name} ...)")
+            raise
 
 
-def _read_expr(expr):
-    """EXPR itself, or standard input when EXPR is ``-``."""
+def _read_expr(expr, lines_are_functions=False):
+    """EXPR itself, or standard input when EXPR is ``-``.  With ``lines_are_functions``
+    (jacobian), each non-empty line of standard input is one function."""
     if expr != "-":
         return expr.strip()
+    if sys.stdin.isatty():
+        click.echo("hod: reading the expression from standard input (end with Ctrl-D)",
+                   err=True)
     text = sys.stdin.read(MAX_STDIN_CHARS + 1)
     if len(text) > MAX_STDIN_CHARS:
         raise UsageError(f"the expression on standard input is longer than "
                                  f"{MAX_STDIN_CHARS} characters")
+    if lines_are_functions:
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        return ", ".join(line.rstrip(",").rstrip() for line in lines)
     return text.strip()
 
 
@@ -234,8 +267,13 @@ mpmath checks instead.
 
 EXPR is an expression in hod's language: numbers, variables, + - * / ** (^ is **),
 parentheses, the constants pi and e, and functions such as sin, exp, log (natural), sqrt,
-abs, tanh, atan2, maximum. Pass - to read EXPR from standard input. Give a value for every
-variable with --at NAME=VALUE,...; repeat --at for several points.
+abs, tanh, atan2, maximum. Pass - to read EXPR from standard input (for jacobian, one
+function per line). Give a value for every variable with --at NAME=VALUE,...: each --at is
+one whole point; repeat --at for several points.
+
+An EXPR may start with a sign: hod grad "-x**2" --at x=1. -h is the help alone or beside
+another EXPR, else the expression -h; after -- every argument is EXPR (hod grad --at x=1 --
+-x).
 
 Variables are ordered by name (digit runs compare as numbers: x2 before x10) unless --vars
 lists them; that order is the order of gradient entries and Hessian rows.
@@ -336,7 +374,7 @@ def jacobian(expr, points, variables, fmt, check, rtol, atol, timeout):
     Row i holds the partial derivatives of fi in variable order. plain prints the Jacobian,
     one line per row, with an empty line between points.
     """
-    report = checks.jacobian(_read_expr(expr), list(points) or None, variables,
+    report = checks.jacobian(_read_expr(expr, lines_are_functions=True), list(points) or None, variables,
                               **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
 

@@ -161,6 +161,12 @@ _FITS = [(15, True), (14, True), (13, True), (12, True), (12, False), (11, False
          (10, False)]
 
 
+def _broken_pipe():
+    """rich's own handler exits with 1 (hod's code for a disagreement): let the command end
+    the way it ends for every format instead."""
+    raise BrokenPipeError
+
+
 def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
     """One rich table per point, each followed by its one-line verdict.
 
@@ -181,6 +187,7 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
     file = file if file is not None else sys.stdout
     console = Console(file=file, width=width, highlight=False, soft_wrap=False, emoji=False,
                       **kw)
+    console.on_broken_pipe = _broken_pipe  # one way to end on a closed pipe, for every format
     if ascii_only is None:
         encoding = (getattr(file, "encoding", None) or "utf-8").lower().replace("-", "")
         ascii_only = not encoding.startswith("utf")

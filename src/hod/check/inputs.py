@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import HodError, UsageError
+from ..errors import ParseError, UsageError
 from ..expr import graph as _graph
 from ..expr.printer import to_text
 
@@ -174,23 +174,24 @@ def _not_finite(name, value):
 
 
 def _number(text, name):
-    """The value of ``NAME=VALUE``: a number, or a constant expression such as ``pi/4``."""
+    """The value of ``NAME=VALUE``: a number, or a constant expression such as ``pi/4``, read
+    by hod's own parser (the same number rules as in an expression: ``1e-400`` is an error,
+    not 0)."""
+    from ..expr import parser
+
     t = text.strip()
     try:
-        v = float(t)
-    except ValueError:
-        v = None
-        if t and t.lower() not in ("nan", "inf", "-inf", "+inf", "infinity", "-infinity"):
-            from ..expr import parser
-
-            try:
-                g = parser.parse(t)
-            except HodError:
-                g = None
-            if g is not None and not _graph.variables(g):
-                with np.errstate(all="ignore"):
-                    v = float(np.asarray(_graph.evaluate(g, {}, "tensor")))
-    if v is None or not math.isfinite(v):
+        g = parser.parse(t)
+    except ParseError as e:
+        if t.lower().lstrip("+-") in ("nan", "inf", "infinity") or not t:
+            raise _not_finite(name, text) from None
+        raise UsageError("{points:{item}}: {why}", param="points", item=f"{name}={t}",
+                         why=e.message) from None
+    if _graph.variables(g):
+        raise _not_finite(name, text)
+    with np.errstate(all="ignore"):
+        v = float(np.asarray(_graph.evaluate(g, {}, "tensor")))
+    if not math.isfinite(v):
         raise _not_finite(name, text)
     return v
 
@@ -244,9 +245,20 @@ def check_points(names, points):
                 unknown=_join(unknown), names=_join(names) or "none")
         missing = [n for n in names if n not in p]
         if missing:
+            example = ",".join(f"{n}=..." for n in names)
+            given = {n for q in points for n in q}
+            if len(points) > 1 and all(n in given for n in names):
+                # --at x=1 --at y=2: two points, each with part of the variables
+                example = ",".join(f"{n}={next(q[n] for q in points if n in q):g}"
+                                   for n in names)
+                raise UsageError("no value for {missing} in the point {point}: one point "
+                                 "gives every variable its value at once, e.g. "
+                                 "{points:{example}}", param="points",
+                                 missing=_join(missing), example=example,
+                                 point=",".join(f"{n}={v:g}" for n, v in p.items()))
             raise UsageError("no value for {missing}: give every variable a value, e.g. "
                              "{points:{example}}", param="points", missing=_join(missing),
-                             example=",".join(f"{n}=..." for n in names))
+                             example=example)
 
 
 # --- wrt and order -----------------------------------------------------------------------
