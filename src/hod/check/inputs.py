@@ -196,18 +196,36 @@ def _number(text, name):
     return v
 
 
+class Point(dict):
+    """A point: each variable's float64 value (the nearest double of what was given), and in
+    :attr:`exact` what was given, for the engines that compute exactly (SymPy, balls): the
+    text as typed (``"0.1"``, ``"pi/2"``) or the number passed from Python."""
+
+    def __init__(self, values=(), exact=None):
+        super().__init__(values)
+        self.exact = dict(exact or {})
+
+    def exact_value(self, name):
+        """What was given for ``name``: text as typed, or a number (a float is exact)."""
+        return self.exact.get(name, self[name])
+
+
 def parse_point(spec):
-    """``"x=5,y=2"`` (or a mapping) -> ``{"x": 5.0, "y": 2.0}``."""
+    """``"x=5,y=2"`` (or a mapping) -> ``{"x": 5.0, "y": 2.0}`` (a :class:`Point`)."""
     if isinstance(spec, dict):
-        out = {}
+        out = Point()
         for k, v in spec.items():
             parse_names([k], "points")
             out[k] = _number(str(v), k) if isinstance(v, str) else float(v)
             if not math.isfinite(out[k]):
                 raise UsageError("{points:{item}}: the value must be a finite number",
                                  param="points", item=f"{k}={v}")
+            if isinstance(v, str):
+                out.exact[k] = v.strip()
+            elif not isinstance(v, float):
+                out.exact[k] = v  # an int, a Fraction, a Decimal: exact as given
         return out
-    out = {}
+    out = Point()
     text = str(spec)
     for item in split_top_level(text):
         if not item.strip() and text.strip() == "":
@@ -222,6 +240,7 @@ def parse_point(spec):
             raise UsageError("{points:{text}}: {name} is given twice", param="points",
                              text=text, name=name)
         out[name] = _number(value, name)
+        out.exact[name] = value.strip()
     return out
 
 

@@ -46,9 +46,21 @@ NUMERIC_DPS = 40
 MAX_FORM_CHARS = 2000
 
 
-def _exact(v):
-    f = fractions.Fraction(float(v))
-    return f.numerator, f.denominator
+def exact_sympy(sympy, point, name):
+    """The coordinate ``name`` of ``point`` as SymPy sees it: exactly what was given (the
+    decimal as typed, ``pi/2`` as pi/2, a float's exact binary value), never a rounded float.
+    Constant expressions are parsed by hod's parser and built through the table."""
+    v = point.exact_value(name) if hasattr(point, "exact_value") else point[name]
+    if isinstance(v, str):
+        try:
+            q = fractions.Fraction(v)
+        except ValueError:
+            from ..expr import parser
+
+            return _graph.to_sympy([parser.parse(v)])[0]
+    else:
+        q = fractions.Fraction(v)
+    return sympy.Rational(q.numerator, q.denominator)
 
 
 def _map(fn, x):
@@ -72,7 +84,10 @@ def _value(sympy, e, subs=None):
     if e is None:
         return None
     try:
-        r = e.evalf(30, subs=subs or {})
+        # strict: SymPy raises where it cannot reach the asked accuracy, instead of
+        # returning a number without one correct digit (0.e+35): no reference beats that one
+        # the exact point first (cos(pi/2) becomes 0 exactly), then numbers
+        r = (e.xreplace(subs) if subs else e).evalf(30, strict=True)
         if r.is_number and r.is_real and r.is_finite:
             return float(r)
         if r == sympy.oo or r == -sympy.oo:
@@ -138,7 +153,7 @@ def sympy_job(task, send, stopped, deadline):
     exprs = task.kind.sympy_expressions(task, fs, Differentiator(sympy, syms, deadline, send))
     send(("forms", _map(_form, exprs)))
     for k, p in enumerate(task.points):
-        subs = {syms[n]: sympy.Rational(*_exact(p[n])) for n in names}
+        subs = {syms[n]: exact_sympy(sympy, p, n) for n in names}
         send(("point", k, _map(lambda e, subs=subs: _value(sympy, e, subs), exprs)))
     send(("done",))
 
@@ -152,8 +167,8 @@ def series_job(task, send, stopped, deadline):
     t = sympy.Dummy("t")
     var, order = task.var, task.order
     for k, p in enumerate(task.points):
-        fixed = {syms[n]: sympy.Rational(*_exact(p[n])) for n in task.names if n != var}
-        x0 = sympy.Rational(*_exact(p[var]))
+        fixed = {syms[n]: exact_sympy(sympy, p, n) for n in task.names if n != var}
+        x0 = exact_sympy(sympy, p, var)
         coeffs, note = [None] * (order + 1), None
         try:
             g = f.xreplace(fixed).xreplace({syms[var]: x0 + t})
