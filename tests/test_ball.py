@@ -244,3 +244,53 @@ def test_python_function_with_array_operations():
     x = mp("0.3")
     ref = mpmath.diff(lambda t: t ** 2 + mpmath.sin(t) ** 2 + t ** 4, x, 3)
     assert_encloses(d, ref)
+
+
+def test_python_function_with_where_takes_the_recorded_branch():
+    d = certify(lambda x: hod.where(x > 0, x * x, -x), 0.5, kind="diff", wrt="x", order=2)
+    assert d.decimal() == "2.00000000000000"
+
+
+# --- more derivatives against SymPy ------------------------------------------------------------
+
+def test_hessian_of_three_variables_encloses_sympy():
+    import sympy
+
+    from hod.expr.graph import to_sympy
+    from hod.expr.parser import parse
+
+    g = parse("exp(x*y) * sin(z) + x**2 / (1 + y**2)")
+    h = certify(g, {"x": "0.3", "y": -1, "z": 2}, kind="hessian", wrt="x,y,z")
+    expr = to_sympy(g)
+    symbols = {s.name: s for s in expr.free_symbols}
+    at = {symbols["x"]: sympy.Rational(3, 10), symbols["y"]: -1, symbols["z"]: 2}
+    for i, a in enumerate("xyz"):
+        for j, b in enumerate("xyz"):
+            ref = sympy.N(sympy.diff(expr, symbols[a], symbols[b]).subs(at), 50)
+            assert_encloses(h[i][j], mpmath.mpf(str(ref)))
+
+
+def test_taylor_coefficients_of_exp_at_zero_are_one_over_k_factorial():
+    c = certify("exp(x)", {"x": 0}, kind="taylor", wrt="x", order=12)
+    assert all(e.contains(fractions.Fraction(1, math.factorial(k))) for k, e in enumerate(c))
+    assert c[12].decimal(10) == "2.087675699e-09"  # 1/12! = 2.0876756987868...e-9
+
+
+def test_integer_powers_of_negative_numbers_are_defined():
+    assert certify("x**3", {"x": -2}, kind="diff", wrt="x", order=1).decimal() == \
+        "12.0000000000000"
+    assert certify("x**-2", {"x": -2}, kind="grad")[0].decimal() == "0.250000000000000"
+
+
+def test_atan2_on_the_negative_axis_has_a_value_but_jumps():
+    assert certify("atan2(y, x)", {"x": -1, "y": 0}).contains(math.pi) is False
+    assert_encloses(certify("atan2(y, x)", {"x": -1, "y": 0}), mpmath.pi)
+    with pytest.raises(DomainError, match=r"atan2\(0, -1\)"):
+        certify("atan2(y, x)", {"x": -1, "y": 0}, kind="grad")
+
+
+def test_relu_and_sign_beside_and_at_zero():
+    assert certify("relu(x)", {"x": -1e-300}, kind="grad")[0].is_exact_zero
+    assert certify("sign(x)", {"x": 1e-300}, kind="grad")[0].is_exact_zero
+    with pytest.raises(NonDifferentiableError, match="relu at 0"):
+        certify("relu(x)", {"x": 0}, kind="grad")

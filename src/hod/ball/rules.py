@@ -129,7 +129,7 @@ def _describe(prim, values):
 
 
 def _enclosures(values):
-    return ", ".join(c0(v).str(5, radius=True) for v in values
+    return ", ".join(c0(v).str(10, radius=True) for v in values
                      if not isinstance(v, (bool, np.bool_)))
 
 
