@@ -14,11 +14,13 @@ The package is layered; imports point down this list:
 * :mod:`hod.engine`: tensors, primitives and the chain rule, tapes, forward mode;
 * :mod:`hod.ops`: the primitive table's entries and derived operations;
 * :mod:`hod.taylor_mode`: Taylor series, high-order derivatives and mixed partials;
+* :mod:`hod.ball`: certified values and derivatives (ball arithmetic, adaptive precision);
 * :mod:`hod.check` (with :mod:`hod.check.numeric`): hod's numbers beside their references;
 * :mod:`hod.render`, :mod:`hod.cli`: formatting, and the ``hod`` command.
 """
 
 from . import ops
+from .ball import Enclosure, certify
 from .check import Report
 from .check import diff as check_diff
 from .check import gradient as check_gradient
@@ -49,6 +51,8 @@ __all__ = [
     "nested_partial", "nested_steps",
     # Taylor mode
     "derivative", "partial", "taylor", "derivative_tensor",
+    # certified numbers (ball arithmetic)
+    "certify", "Enclosure",
     # cross-checked derivatives at points (the command's library)
     "check_gradient", "check_hessian", "check_jacobian", "check_diff", "check_taylor", "Report",
     # errors

@@ -12,6 +12,8 @@ Each :class:`Primitive` declares, in one place:
   ``S`` the ``sympy`` module (and, unless ``mp`` overrides it, the ``mpmath`` module);
   structural primitives are generic: their numpy ``impl`` also runs on object arrays;
 * ``taylor``: the rule on truncated Taylor series (see :mod:`hod.taylor_mode`);
+* ``ball``: the certified counterpart, on power series with Arb ball coefficients or on
+  constant balls (see :mod:`hod.ball`, which documents the calling convention);
 * ``domain``: where tests sample each argument; ``kink`` and ``convention``: where the
   primitive is not differentiable and which one-sided value hod uses there.
 
@@ -40,7 +42,7 @@ class Primitive:
     """One primitive operation and all of its rules."""
 
     def __init__(self, name, impl, *, nargs=1, partials=None, jvp=None, vjp=None, sym=None,
-                 mp=None, generic=False, taylor=None, domain=None, kink=None, convention=None,
+                 mp=None, generic=False, taylor=None, ball=None, domain=None, kink=None, convention=None,
                  differentiable=True, scalar=True, first_piece=None, doc=""):
         self.name = name
         self.impl = impl
@@ -52,6 +54,7 @@ class Primitive:
         self.mp = mp if mp is not None else sym
         self.generic = generic
         self.taylor = taylor
+        self.ball = ball
         self.domain = domain
         self.kink = kink
         self.convention = convention

@@ -153,19 +153,22 @@ def _mpmath_const(node):
         return mpmath.mpf(node.value)
 
 
-def evaluate(roots, env, backend="tensor", on_node=None, order=None):
+def evaluate(roots, env, backend="tensor", on_node=None, order=None, constant=None):
     """Evaluate graph ``roots`` with variable values ``env`` (name -> value) on a backend.
 
     ``backend`` is ``"tensor"`` (hod tensors through the tape machinery; ``env`` holds tensors
     or numbers), ``"sympy"`` (``env`` holds SymPy objects), ``"mpmath"`` (``env`` holds
     mpmath numbers; the caller sets the precision), or a function ``apply(prim, args, params)``
-    (Taylor mode passes its rule dispatcher; constants are then plain floats).
+    (Taylor mode passes its rule dispatcher; constants are then plain floats, unless
+    ``constant(node)`` gives their value: the ball engine reads them exactly from their label).
     ``on_node(node, value, arg_values)`` is called after each primitive node (used to find
     domain errors and kinks).  ``order`` may give ``topological(roots)`` precomputed.
     Returns one value per root (or one value if ``roots`` is a single node).
     """
     single = isinstance(roots, Expr)
     rl = [roots] if single else list(roots)
+    if constant is not None and not callable(backend):
+        raise ValueError("constant= goes with a callable backend")
     if backend == "tensor":
         def apply(prim, args, params):
             return prim(*args, **params)
@@ -183,7 +186,7 @@ def evaluate(roots, env, backend="tensor", on_node=None, order=None):
             return prim.mp(mpmath, *args, **params)
         constant = _mpmath_const
     elif callable(backend):
-        apply, constant = backend, _float_const
+        apply, constant = backend, constant or _float_const
     else:
         raise ValueError(f"unknown backend {backend!r}")
     values = {}

@@ -6,6 +6,7 @@ Every partial derivative of order <= d, of any number of variables, from one bat
 
 from __future__ import annotations
 
+import fractions
 import functools
 import itertools
 import math
@@ -26,6 +27,12 @@ def _compositions(n, d):
 
 @functools.cache
 def _gamma_row(j, d):
+    """The weights of :func:`_gamma_row_exact` as floats (each correctly rounded)."""
+    return {i: float(w) for i, w in _gamma_row_exact(j, d).items()}
+
+
+@functools.cache
+def _gamma_row_exact(j, d):
     """The weights of the directions in the partial derivative of multi-index ``j``: a dict
     from each direction ``i`` (a tuple over the support of j, |i| = d) to its weight.
 
@@ -38,7 +45,8 @@ def _gamma_row(j, d):
         gamma = sum_{0<k<=j} (-1)^{|j-k|} binom(j,k) binom(d k/|k|, i) (|k|/d)^m.
 
     With binom(d k_l/|k|, a) = prod_{q<a} (d k_l - q |k|) / (|k|^a a!) and |i| = d, the sum is
-    computed in integers over the common denominator d^m i! lcm(|k|)^(d-m), then divided once.
+    computed in integers over the common denominator d^m i! lcm(|k|)^(d-m), then divided once
+    (exactly: the weights are :class:`fractions.Fraction`; the ball engine needs them exact).
     """
     m = sum(j)
     dirs = _compositions(len(j), d)
@@ -71,7 +79,7 @@ def _gamma_row(j, d):
     for i, total in sums.items():
         if total:
             den = den_m * math.prod(math.factorial(a) for a in i)
-            out[i] = total / den  # int / int: correctly rounded
+            out[i] = fractions.Fraction(total, den)
     return out
 
 
