@@ -69,6 +69,8 @@ def test_grad_json_is_the_documented_contract():
         "variables": ["x", "y"],
         "derivative": "grad",
         "checked": True,
+        "references": ["ball", "sympy"],
+        "digits": None,
         "rtol": 1e-9,
         "atol": 1e-12,
         "symbolic_forms": ["6*x**2 + 11*y", "11*x + 10*y"],
@@ -78,12 +80,14 @@ def test_grad_json_is_the_documented_contract():
             "result": [172.0, 75.0],
             "symbolic": [172.0, 75.0],
             "symbolic_value": 385.0,
+            "certified": True,
+            "float64": None,
             "agree": True,
             "status": "ok",
             "warnings": [],
             "numeric": None,
             "numeric_error": None,
-            "reference": "sympy",
+            "reference": "ball",
             "notes": [],
         }],
         "engine": "tape",
@@ -107,10 +111,10 @@ def test_grad_csv_exact():
     r = invoke("grad", SEED, "--at", "x=5,y=2", "--format", "csv")
     assert r.exit_code == 0
     assert r.stdout == textwrap.dedent("""\
-        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,numeric,numeric_error,reference
-        5,2,f,2*x**3 + 11*x*y + 5*y**2 + 5,385,385,0,0,agree,,,sympy
-        5,2,df/dx,6*x**2 + 11*y,172,172,0,0,agree,,,sympy
-        5,2,df/dy,11*x + 10*y,75,75,0,0,agree,,,sympy
+        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,numeric,numeric_error,reference,certified,answer
+        5,2,f,2*x**3 + 11*x*y + 5*y**2 + 5,385,385,0,0,agree,,,ball,385,385
+        5,2,df/dx,6*x**2 + 11*y,172,172,0,0,agree,,,ball,172,172
+        5,2,df/dy,11*x + 10*y,75,75,0,0,agree,,,ball,75,75
         """)
 
 
@@ -118,10 +122,10 @@ def test_hessian_csv_exact():
     r = invoke("hessian", SEED, "--at", "x=5,y=2", "--format", "csv")
     assert r.exit_code == 0
     assert r.stdout.splitlines()[4:] == [
-        "5,2,d2f/dx2,12*x,60,60,0,0,agree,,,sympy",
-        "5,2,d2f/dx dy,11,11,11,0,0,agree,,,sympy",
-        "5,2,d2f/dy dx,11,11,11,0,0,agree,,,sympy",
-        "5,2,d2f/dy2,10,10,10,0,0,agree,,,sympy",
+        "5,2,d2f/dx2,12*x,60,60,0,0,agree,,,ball,60,60",
+        "5,2,d2f/dx dy,11,11,11,0,0,agree,,,ball,11,11",
+        "5,2,d2f/dy dx,11,11,11,0,0,agree,,,ball,11,11",
+        "5,2,d2f/dy2,10,10,10,0,0,agree,,,ball,10,10",
     ]
 
 
@@ -136,10 +140,10 @@ def test_grad_table_shows_every_component_and_the_verdict():
         assert word in header
     rows = {line.split()[0]: [c.strip() for c in line.split("│")] for line in lines[3:6]}
     assert rows["f"] == ["f", "2*x**3 + 11*x*y + 5*y**2 + 5", "385", "385", "0", "0",
-                         "✓ agree"]
-    assert rows["∂f/∂x"] == ["∂f/∂x", "6*x**2 + 11*y", "172", "172", "0", "0", "✓ agree"]
-    assert rows["∂f/∂y"] == ["∂f/∂y", "11*x + 10*y", "75", "75", "0", "0", "✓ agree"]
-    assert lines[6] == "✓ all 3 values agree with SymPy (rtol=1e-09, atol=1e-12)"
+                         "✓ certified"]
+    assert rows["∂f/∂x"] == ["∂f/∂x", "6*x**2 + 11*y", "172", "172", "0", "0", "✓ certified"]
+    assert rows["∂f/∂y"] == ["∂f/∂y", "11*x + 10*y", "75", "75", "0", "0", "✓ certified"]
+    assert lines[6] == "✓ all 3 values certified (rtol=1e-09); SymPy agrees"
     assert "\x1b[" not in r.stdout  # no colour: not a terminal, and NO_COLOR
 
 
@@ -148,8 +152,8 @@ def test_hessian_table_rows():
     assert r.exit_code == 0
     labels = [line.split()[0] for line in r.stdout.splitlines()[3:10]]
     assert labels == ["f", "∂f/∂x", "∂f/∂y", "∂²f/∂x²", "∂²f/∂x∂y", "∂²f/∂y∂x", "∂²f/∂y²"]
-    assert r.stdout.count("✓ agree") == 7
-    assert "all 7 values agree with SymPy" in r.stdout
+    assert r.stdout.count("✓ certified") == 7
+    assert "all 7 values certified (rtol=1e-09); SymPy agrees" in r.stdout
 
 
 def test_table_without_check_has_no_sympy_columns():
@@ -169,7 +173,8 @@ def test_table_in_ascii_when_the_output_cannot_show_unicode():
     text = buf.getvalue()
     assert text.isascii()
     assert "d2f/dx dy" in text and "d2f/dy2" in text
-    assert "OK: all 7 values agree with SymPy" in text
+    assert "OK: all 7 values certified (rtol=1e-09); SymPy agrees" in text
+    assert "ok certified" in text
 
 
 def test_table_folds_long_forms_below_a_narrow_table(nested_tapes_finish):
@@ -207,14 +212,14 @@ def test_diff_mixed_partial_plain_json_csv(nested_tapes_finish):
     assert [e["result"] for e in data["results"]] == [24.0, 6.0]
     assert [e["value"] for e in data["results"]] == [8.0, 9.0]
     assert invoke(*args, "--format", "csv").stdout == textwrap.dedent("""\
-        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,nested_tapes,numeric,numeric_error,reference
-        2,1,f,x**3*y**2,8,8,0,0,agree,8,,,sympy
-        2,1,d3f/dx dy2,6*x**2,24,24,0,0,agree,24,,,sympy
-        1,3,f,x**3*y**2,9,9,0,0,agree,9,,,sympy
-        1,3,d3f/dx dy2,6*x**2,6,6,0,0,agree,6,,,sympy
+        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,nested_tapes,numeric,numeric_error,reference,certified,answer
+        2,1,f,x**3*y**2,8,8,0,0,agree,8,,,ball,8,8
+        2,1,d3f/dx dy2,6*x**2,24,24,0,0,agree,24,,,ball,24,24
+        1,3,f,x**3*y**2,9,9,0,0,agree,9,,,ball,9,9
+        1,3,d3f/dx dy2,6*x**2,6,6,0,0,agree,6,,,ball,6,6
         """)
     table = invoke(*args).stdout
-    assert "∂³f/∂x∂y²" in table and table.count("all 2 values agree with SymPy") == 2
+    assert "∂³f/∂x∂y²" in table and table.count("all 2 values certified") == 2
 
 
 def test_diff_order_of_one_variable():
@@ -239,26 +244,30 @@ def test_jacobian_in_every_format():
     assert entry["value"] == [6.0, 5.0]
     assert entry["result"] == entry["symbolic"] == [[3.0, 2.0], [1.0, 1.0]]
     assert invoke(*args, "--format", "csv").stdout == textwrap.dedent("""\
-        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,numeric,numeric_error,reference
-        2,3,f1,x*y,6,6,0,0,agree,,,sympy
-        2,3,f2,x + y,5,5,0,0,agree,,,sympy
-        2,3,df1/dx,y,3,3,0,0,agree,,,sympy
-        2,3,df1/dy,x,2,2,0,0,agree,,,sympy
-        2,3,df2/dx,1,1,1,0,0,agree,,,sympy
-        2,3,df2/dy,1,1,1,0,0,agree,,,sympy
+        x,y,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,numeric,numeric_error,reference,certified,answer
+        2,3,f1,x*y,6,6,0,0,agree,,,ball,6,6
+        2,3,f2,x + y,5,5,0,0,agree,,,ball,5,5
+        2,3,df1/dx,y,3,3,0,0,agree,,,ball,3,3
+        2,3,df1/dy,x,2,2,0,0,agree,,,ball,2,2
+        2,3,df2/dx,1,1,1,0,0,agree,,,ball,1,1
+        2,3,df2/dy,1,1,1,0,0,agree,,,ball,1,1
         """)
     table = invoke(*args).stdout
     for label in ("f1", "f2", "∂f1/∂x", "∂f1/∂y", "∂f2/∂x", "∂f2/∂y"):
         assert f"\n{label} " in table
-    assert "all 6 values agree with SymPy" in table
+    assert "all 6 values certified (rtol=1e-09); SymPy agrees" in table
 
 
 def test_several_points_give_one_result_each():
     r = invoke("grad", "sin(x)*y", "--at", "x=0,y=1", "--at", "x=pi/2,y=2", "--format", "plain")
     first, second = r.stdout.splitlines()
     assert (r.exit_code, first) == (0, "0 1 0")
-    f, dfdx, dfdy = second.split()
-    assert (f, dfdy) == ("2", "1")  # sin(pi/2) rounds to 1; cos(pi/2) is about 6e-17
+    # at pi/2 as typed, y*cos(x) is 0 (certified; float64's cos(1.5707963267948966) is
+    # about 6e-17, at the nearest double)
+    assert second == "2 0 1"
+    r = invoke("grad", "sin(x)*y", "--at", "x=pi/2,y=2", "--format", "plain", "--no-check")
+    f, dfdx, dfdy = r.stdout.split()
+    assert (f, dfdy) == ("2", "1")
     assert math.isclose(float(dfdx), 2 * math.cos(math.pi / 2), rel_tol=1e-12)
     r = invoke("hessian", "x*y", "--at", "x=0,y=1", "--at", "x=5,y=2", "--format", "plain")
     assert r.stdout == "0 1\n1 0\n\n0 1\n1 0\n"
@@ -343,22 +352,22 @@ def test_point_values_may_be_constant_expressions():
 def test_exit_1_when_a_value_disagrees_with_sympy():
     # 0.1*3 is 0.30000000000000004 in floating point and exactly 3/10 for SymPy
     r = invoke("grad", "0.1*3*x", "--at", "x=1", "--rtol", "0", "--atol", "0",
-               "--format", "json")
+               "--format", "json", "--check", "sympy")
     assert r.exit_code == 1
     (entry,) = json.loads(r.stdout)["results"]
     assert (entry["agree"], entry["status"]) == (False, "disagree")
     assert entry["value"] == 0.30000000000000004 and entry["symbolic_value"] == 0.3
-    table = invoke("grad", "0.1*3*x", "--at", "x=1", "--rtol", "0", "--atol", "0")
+    table = invoke("grad", "0.1*3*x", "--at", "x=1", "--rtol", "0", "--atol", "0", "--check", "sympy")
     assert table.exit_code == 1
     assert "✗ DISAGREE" in table.stdout
     assert "✗ 2 of 2 values disagree with SymPy (rtol=0, atol=0)" in table.stdout
     assert "0.30000000000000004" in table.stdout  # every digit where values disagree
     plain = invoke("grad", "0.1*3*x", "--at", "x=1", "--rtol", "0", "--atol", "0",
-                   "--format", "plain")
+                   "--format", "plain", "--check", "sympy")
     assert plain.exit_code == 1
     assert "disagree with SymPy" in plain.stderr
     # the default tolerance accepts the rounding
-    assert invoke("grad", "0.1*3*x", "--at", "x=1").exit_code == 0
+    assert invoke("grad", "0.1*3*x", "--at", "x=1", "--check", "sympy").exit_code == 0
 
 
 @pytest.mark.parametrize("expr,point,status,message", [
@@ -367,7 +376,8 @@ def test_exit_1_when_a_value_disagrees_with_sympy():
     ("sqrt(x - 2)", "x=1", "undefined", "not defined at this point: sqrt(-1)"),
     ("x**-1", "x=0", "undefined", "not defined at this point: 0 ** (-1)"),
     ("(x - 9)**0.5", "x=1", "undefined", "not defined at this point: (-8) ** 0.5"),
-    ("exp(x)", "x=1000", "overflow", "overflow at this point: exp(1000) is about 1.97e+434"),
+    ("exp(x)", "x=1000", "overflow",
+     "overflow at this point: f is about 1.97e+434, too large for a 64-bit float"),
     ("sqrt(x)", "x=0", "derivative undefined",
      "derivative not defined here: df/dx = inf on the tape"),
     ("abs(x)", "x=0", "not differentiable",
@@ -415,17 +425,17 @@ def test_one_bad_point_does_not_spoil_the_others():
 
 def test_exit_4_when_the_symbolic_check_times_out(silent_references):
     # no reference answers: the check must give up at the deadline, not hang
-    r = invoke("grad", SEED, "--at", "x=5,y=2", "--timeout", "0.2", "--format", "json")
+    r = invoke("grad", SEED, "--at", "x=5,y=2", "--timeout", "0.2", "--format", "json", "--check", "sympy")
     assert r.exit_code == 4
     (entry,) = json.loads(r.stdout)["results"]
     assert entry["result"] == [172.0, 75.0]  # the tape's numbers are still there
     assert (entry["symbolic"], entry["agree"], entry["status"]) == (None, None, "timeout")
     assert entry["warnings"] == ["the symbolic check timed out after 0.2 s (--timeout)"]
-    table = invoke("grad", SEED, "--at", "x=5,y=2", "--timeout", "0.2")
+    table = invoke("grad", SEED, "--at", "x=5,y=2", "--timeout", "0.2", "--check", "sympy")
     assert table.exit_code == 4
     assert table.stdout.count("the symbolic check timed out after 0.2 s") == 1
     assert table.stdout.count("? timed out") == 3
-    plain = invoke("grad", SEED, "--at", "x=5,y=2", "--timeout", "0.2", "--format", "plain")
+    plain = invoke("grad", SEED, "--at", "x=5,y=2", "--timeout", "0.2", "--format", "plain", "--check", "sympy")
     assert (plain.exit_code, plain.stdout) == (4, "385 172 75\n")
     assert plain.stderr == ("hod: at x = 5, y = 2: the symbolic check timed out after 0.2 s "
                             "(--timeout): the tape's values are not checked\n")
@@ -433,9 +443,9 @@ def test_exit_4_when_the_symbolic_check_times_out(silent_references):
 
 def test_timeout_in_the_thread_worker_too(monkeypatch):
     monkeypatch.setenv("HOD_SYMBOLIC_WORKER", "thread")
-    report = hod.check_gradient(SEED, {"x": 5, "y": 2}, timeout=0.2, references=SILENT)
+    report = hod.check_gradient(SEED, {"x": 5, "y": 2}, timeout=0.2, references=SILENT, check="sympy")
     assert report.results[0].status == "timeout"
-    report = hod.check_hessian(SEED, {"x": 5, "y": 2})
+    report = hod.check_hessian(SEED, {"x": 5, "y": 2}, check="sympy")
     assert report.results[0].symbolic == [[60.0, 11.0], [11.0, 10.0]]
     assert report.results[0].agree is True
 
@@ -450,7 +460,7 @@ def test_every_status_has_an_exit_code():
 def test_the_lowest_nonzero_exit_code_wins():
     # one point disagrees (1), another is not defined (3)
     r = invoke("grad", "0.1*3*log(x)", "--at", "x=e", "--at", "x=-1", "--rtol", "0",
-               "--atol", "0", "--format", "plain")
+               "--atol", "0", "--format", "plain", "--check", "sympy")
     assert r.exit_code == 1
 
 

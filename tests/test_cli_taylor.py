@@ -87,7 +87,7 @@ def test_diff_of_order_100_matches_a_50_digit_reference(reference_100):
 def test_diff_of_order_100_is_checked_by_the_numeric_derivative(reference_100,
                                                                 nested_tapes_triple):
     # SymPy cannot finish the 100th derivative: it is stopped, and mpmath checks instead
-    r = invoke("diff", "exp(sin(x))", "--order", "100", "--at", "x=0.5", "--format", "json")
+    r = invoke("diff", "exp(sin(x))", "--order", "100", "--at", "x=0.5", "--format", "json", "--check", "sympy")
     assert r.exit_code == 0
     entry = one_result(r)
     assert (entry["status"], entry["agree"], entry["reference"]) == ("ok", True, "numeric")
@@ -101,7 +101,7 @@ def test_diff_of_order_100_is_checked_by_the_numeric_derivative(reference_100,
 
 
 def test_diff_table_shows_nested_tapes_beside_taylor_mode_at_low_order(nested_tapes_finish):
-    r = invoke("diff", "exp(sin(x))", "--wrt", "x", "--order", "5", "--at", "x=0.5")
+    r = invoke("diff", "exp(sin(x))", "--wrt", "x", "--order", "5", "--at", "x=0.5", "--check", "sympy")
     assert r.exit_code == 0
     lines = r.stdout.splitlines()
     header = [h.strip() for h in lines[1].split("┃")]
@@ -110,7 +110,7 @@ def test_diff_table_shows_nested_tapes_beside_taylor_mode_at_low_order(nested_ta
     row = [c.strip() for c in lines[4].split("│")]
     assert row[0] == "d⁵f/dx⁵"
     with mpmath.workdps(30):
-        want = float(mpmath.diff(lambda x: mpmath.exp(mpmath.sin(x)), mpmath.mpf("0.5"), 5))
+        want = float(mpmath.diff(lambda x: mpmath.exp(mpmath.sin(x)), mpmath.mpf("0.5"), 5, check="sympy"))
     for cell in row[1:4]:  # at most 15 significant digits each
         assert len(cell.replace(".", "").lstrip("0")) <= 15
         assert math.isclose(float(cell), want, rel_tol=1e-13)
@@ -137,16 +137,16 @@ def test_diff_table_says_nested_tapes_were_skipped_and_why_at_high_order(nested_
 
 def test_diff_json_and_csv_carry_every_method(nested_tapes_finish):
     args = ("diff", "exp(sin(x))", "--order", "3", "--at", "x=0.5")
-    entry = one_result(invoke(*args, "--format", "json"))
+    entry = one_result(invoke(*args, "--format", "json", "--check", "sympy"))
     assert entry["reference"] == "sympy" and entry["agree"] is True
     assert math.isclose(entry["nested_tapes"], entry["result"], rel_tol=1e-12)
     assert math.isclose(entry["symbolic"], entry["result"], rel_tol=1e-12)
     assert (entry["numeric"], entry["numeric_error"]) == (None, None)
-    rows = invoke(*args, "--format", "csv").stdout.splitlines()
+    rows = invoke(*args, "--format", "csv", "--check", "sympy").stdout.splitlines()
     assert rows[0] == ("x,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,"
-                       "nested_tapes,numeric,numeric_error,reference")
+                       "nested_tapes,numeric,numeric_error,reference,certified,answer")
     assert rows[2].startswith("0.5,d3f/dx3,")
-    assert rows[2].split(",")[-5:-3] == ["agree", repr(entry["nested_tapes"])]
+    assert rows[2].split(",")[-7:-5] == ["agree", repr(entry["nested_tapes"])]
 
 
 @pytest.mark.parametrize("expr,point", [
@@ -154,7 +154,7 @@ def test_diff_json_and_csv_carry_every_method(nested_tapes_finish):
     ("sqrt(1 + x)", "x=0.5"), ("x**x", "x=1.25"), ("atan(x)*exp(-x)", "x=0.3"),
 ])
 def test_diff_taylor_mode_nested_tapes_and_sympy_agree(expr, point, nested_tapes_finish):
-    r = invoke("diff", expr, "--order", "6", "--at", point, "--format", "json")
+    r = invoke("diff", expr, "--order", "6", "--at", point, "--format", "json", "--check", "sympy")
     assert r.exit_code == 0, r.stdout
     entry = one_result(r)
     assert entry["agree"] is True and entry["reference"] == "sympy"
@@ -235,7 +235,7 @@ def test_kink_from_taylor_mode_alone_is_flagged():
 
 def test_numeric_check_when_sympy_fails(monkeypatch, nested_tapes_finish):
     monkeypatch.setitem(REFERENCES, "sympy", fails)
-    r = invoke("diff", "exp(sin(x))", "--order", "4", "--at", "x=0.5", "--format", "json")
+    r = invoke("diff", "exp(sin(x))", "--order", "4", "--at", "x=0.5", "--format", "json", "--check", "sympy")
     assert r.exit_code == 0
     entry = one_result(r)
     assert (entry["reference"], entry["agree"], entry["symbolic"]) == ("numeric", True, None)
@@ -243,7 +243,7 @@ def test_numeric_check_when_sympy_fails(monkeypatch, nested_tapes_finish):
                                  "today; checked by the numeric derivative instead")
     assert entry["notes"][1].startswith("numeric: central differences of values of f computed "
                                         "by mpmath at 40 digits; estimated relative error up to")
-    table = invoke("diff", "exp(sin(x))", "--order", "4", "--at", "x=0.5")
+    table = invoke("diff", "exp(sin(x))", "--order", "4", "--at", "x=0.5", "--check", "sympy")
     header = [h.strip() for h in table.stdout.splitlines()[1].split("┃")]
     assert header == ["derivative", "Taylor mode", "nested tapes", "numeric", "abs diff",
                       "rel diff", "check"]
@@ -257,7 +257,7 @@ def test_numeric_check_when_sympy_times_out(monkeypatch):
     monkeypatch.setitem(REFERENCES, "series", never_answers)
     monkeypatch.setitem(REFERENCES, "numeric", precomputed(f, {"x": 0.5}, range(5)))
     r = invoke("taylor", "exp(sin(x))", "--at", "x=0.5", "--order", "4", "--timeout", "1.5",
-               "--format", "json")
+               "--format", "json", "--check", "sympy")
     assert r.exit_code == 0
     entry = one_result(r)
     assert (entry["reference"], entry["agree"], entry["symbolic"]) == ("numeric", True, None)
@@ -269,7 +269,7 @@ def test_numeric_check_when_sympy_times_out(monkeypatch):
 
 def test_numeric_check_in_a_thread_too(monkeypatch):
     monkeypatch.setenv("HOD_SYMBOLIC_WORKER", "thread")
-    report = hod.check_taylor("log(1 + x)", {"x": 0.5}, order=3, references={"series": fails})
+    report = hod.check_taylor("log(1 + x)", {"x": 0.5}, order=3, references={"series": fails}, check="sympy")
     (res,) = report.results
     assert (res.reference, res.agree) == ("numeric", True)
     want = [math.log(1.5), 1 / 1.5, -1 / (2 * 1.5 ** 2), 1 / (3 * 1.5 ** 3)]
@@ -281,7 +281,7 @@ def test_values_the_numeric_check_did_not_reach_are_reported_unchecked():
     # at once and the fourth never: at the deadline the first three are checked, the rest not
     numeric_first_three = precomputed(parser.parse("exp(x)"), {"x": 0.0}, range(3))
     report = hod.check_taylor("exp(x)", {"x": 0}, order=5, timeout=2,
-                              references={"series": fails, "numeric": numeric_first_three})
+                              references={"series": fails, "numeric": numeric_first_three}, check="sympy")
     assert cli.exit_code(report) == 4
     entry = report.to_dict()["results"][0]
     assert entry["status"] == "timeout" and entry["agree"] is None
@@ -297,7 +297,7 @@ def test_exit_4_when_no_check_finishes(monkeypatch, reference_100):
     monkeypatch.setitem(REFERENCES, "sympy", never_answers)
     monkeypatch.setitem(REFERENCES, "numeric", never_answers)
     r = invoke("diff", "exp(sin(x))", "--order", "100", "--at", "x=0.5", "--timeout", "0.2",
-               "--format", "plain")
+               "--format", "plain", "--check", "sympy")
     assert r.exit_code == 4
     assert abs(float(r.stdout) - reference_100) < 1e-13 * abs(reference_100)
     assert "the symbolic check timed out after 0.2 s (--timeout): Taylor mode's values are " \
@@ -314,7 +314,7 @@ def test_a_wrong_taylor_mode_value_is_caught_by_the_numeric_check(monkeypatch):
 
     monkeypatch.setitem(HOD_VALUES, "taylor", wrong)
     monkeypatch.setitem(REFERENCES, "sympy", fails)
-    r = invoke("diff", "exp(sin(x))", "--order", "3", "--at", "x=0.5", "--format", "plain")
+    r = invoke("diff", "exp(sin(x))", "--order", "3", "--at", "x=0.5", "--format", "plain", "--check", "sympy")
     assert r.exit_code == 1
     assert "1 of 2 values disagree with the numeric derivative" in r.stderr
 
@@ -322,7 +322,7 @@ def test_a_wrong_taylor_mode_value_is_caught_by_the_numeric_check(monkeypatch):
 def test_nested_tapes_that_disagree_are_a_disagreement(monkeypatch):
     monkeypatch.setitem(HOD_VALUES, "nested",
                         lambda task, timeout: [Nested(123.0, None, None) for _ in task.points])
-    r = invoke("diff", "x**3", "--order", "2", "--at", "x=1", "--format", "json")
+    r = invoke("diff", "x**3", "--order", "2", "--at", "x=1", "--format", "json", "--check", "sympy")
     assert r.exit_code == 1
     entry = one_result(r)
     assert entry["status"] == "disagree" and entry["agree"] is False
@@ -369,6 +369,8 @@ def test_taylor_json_is_the_documented_contract():
         "wrt": ["x"],
         "order": 3,
         "checked": True,
+        "references": ["ball", "sympy"],
+        "digits": None,
         "rtol": 1e-9,
         "atol": 1e-12,
         "symbolic_forms": None,
@@ -381,12 +383,14 @@ def test_taylor_json_is_the_documented_contract():
             "symbolic_value": 1.0,
             "symbolic_forms": ["1", "1", "1/2", "1/6"],
             "polynomial": "1 + x + x**2/2 + x**3/6",
+            "certified": True,
+            "float64": None,
             "agree": True,
             "status": "ok",
             "warnings": [],
             "numeric": None,
             "numeric_error": None,
-            "reference": "sympy",
+            "reference": "ball",
             "notes": [],
         }],
     }
@@ -404,13 +408,13 @@ def test_taylor_csv_exact():
                "--format", "csv")
     assert r.exit_code == 0
     assert r.stdout == textwrap.dedent("""\
-        x,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,numeric,numeric_error,reference
-        0,c0,1,1,1,0,0,agree,,,sympy
-        0,c1,1,1,1,0,0,agree,,,sympy
-        0,c2,1,1,1,0,0,agree,,,sympy
-        0.5,c0,2,2,2,0,0,agree,,,sympy
-        0.5,c1,4,4,4,0,0,agree,,,sympy
-        0.5,c2,8,8,8,0,0,agree,,,sympy
+        x,derivative,symbolic_form,tape,sympy,abs_diff,rel_diff,check,numeric,numeric_error,reference,certified,answer
+        0,c0,1,1,1,0,0,agree,,,ball,1,1
+        0,c1,1,1,1,0,0,agree,,,ball,1,1
+        0,c2,1,1,1,0,0,agree,,,ball,1,1
+        0.5,c0,2,2,2,0,0,agree,,,ball,2,2
+        0.5,c1,4,4,4,0,0,agree,,,ball,4,4
+        0.5,c2,8,8,8,0,0,agree,,,ball,8,8
         """)
 
 
@@ -435,18 +439,18 @@ def test_taylor_table_shows_coefficients_polynomial_and_verdict():
     assert labels == ["c₀", "c₁", "c₂", "c₃", "c₄", "c₅", "c₆"]
     assert ("polynomial: 1 + x + x**2/2 - x**4/8 - x**5/15 - x**6/240 + O(x**7)"
             in r.stdout)
-    assert "✓ all 7 coefficients agree with SymPy's series (rtol=1e-09, atol=1e-12)" in r.stdout
+    assert "✓ all 7 coefficients certified (rtol=1e-09); SymPy's series agrees" in r.stdout
 
 
 def test_taylor_is_checked_against_sympy_series():
-    report = hod.check_taylor("exp(sin(x))", {"x": 0.5}, order=5)
+    report = hod.check_taylor("exp(sin(x))", {"x": 0.5}, order=5, check="sympy")
     (res,) = report.results
     assert (res.status, res.agree, res.reference) == ("ok", True, "sympy")
     assert res.forms[0] == "exp(sin(1/2))"
     assert res.forms[1] == "exp(sin(1/2))*cos(1/2)"
     # the SymPy numbers are the exact coefficients, to double precision
     with mpmath.workdps(30):
-        want = mpmath.taylor(lambda x: mpmath.exp(mpmath.sin(x)), mpmath.mpf("0.5"), 5)
+        want = mpmath.taylor(lambda x: mpmath.exp(mpmath.sin(x)), mpmath.mpf("0.5"), 5, check="sympy")
     assert all(math.isclose(s, float(w), rel_tol=1e-15) for s, w in zip(res.symbolic, want))
     assert all(math.isclose(h, float(w), rel_tol=1e-13) for h, w in zip(res.result, want))
 
@@ -460,22 +464,22 @@ def test_taylor_catches_a_wrong_coefficient(monkeypatch):
         return hp
 
     monkeypatch.setitem(HOD_VALUES, "taylor", off_by_a_bit)
-    r = invoke("taylor", "exp(x)", "--at", "x=0", "--order", "4", "--format", "csv")
+    r = invoke("taylor", "exp(x)", "--at", "x=0", "--order", "4", "--format", "csv", "--check", "sympy")
     assert r.exit_code == 1
     checks = [row.split(",")[7] for row in r.stdout.splitlines()[1:]]
     assert checks == ["agree", "agree", "agree", "disagree", "agree"]
 
 
 def test_taylor_where_the_function_is_not_analytic():
-    r = invoke("taylor", "sqrt(x)", "--at", "x=0", "--order", "2", "--format", "json")
+    r = invoke("taylor", "sqrt(x)", "--at", "x=0", "--order", "2", "--format", "json", "--check", "sympy")
     assert r.exit_code == 3
     entry = one_result(r)
     assert entry["status"] == "derivative undefined" and entry["polynomial"] is None
     assert "derivative not defined here: c1 = inf in Taylor mode" in entry["warnings"]
-    r = invoke("taylor", "log(x)", "--at", "x=-1", "--format", "plain")
+    r = invoke("taylor", "log(x)", "--at", "x=-1", "--format", "plain", "--check", "sympy")
     assert r.exit_code == 3 and "not defined at this point: log(-1)" in r.stderr
     r = invoke("taylor", "abs(x)*y", "--wrt", "x", "--at", "x=0,y=2", "--order", "3",
-               "--format", "json")
+               "--format", "json", "--check", "sympy")
     assert r.exit_code == 3
     assert one_result(r)["status"] == "not differentiable"
 
@@ -565,7 +569,7 @@ def test_durations(seconds, text):
 
 def test_grad_falls_back_on_the_numeric_check_too(monkeypatch):
     monkeypatch.setitem(REFERENCES, "sympy", fails)
-    r = invoke("hessian", "x**3*y", "--at", "x=2,y=3", "--format", "json")
+    r = invoke("hessian", "x**3*y", "--at", "x=2,y=3", "--format", "json", "--check", "sympy")
     assert r.exit_code == 0
     entry = one_result(r)
     assert (entry["reference"], entry["agree"]) == ("numeric", True)

@@ -52,6 +52,8 @@ FLAGS = {
     "rtol": Spelling("--rtol", "--rtol {}"),
     "atol": Spelling("--atol", "--atol {}"),
     "timeout": Spelling("--timeout", "--timeout {}"),
+    "check": Spelling("--check", "--check {}"),
+    "digits": Spelling("--digits", "--digits {}"),
 }
 
 EXIT_CODES_HELP = """\b
@@ -110,9 +112,19 @@ def output_options(f):
         "--rtol", type=float, default=checks.RTOL, show_default=True,
         help="Relative tolerance of the agreement test.")(f)
     f = click.option(
-        "--check/--no-check", default=True, show_default=True,
-        help="Cross-check every value against SymPy's symbolic derivative (or, where SymPy "
-             "does not finish, a numeric derivative from mpmath).")(f)
+        "--digits", type=click.IntRange(1, 10000), default=None, metavar="N",
+        help="Print every number with N proven significant digits, computed by the "
+             "certified engine at the precision that needs (JSON: decimal strings).")(f)
+    f = click.option(
+        "--no-check", "no_check", is_flag=True,
+        help="float64 only: no certified engine, no SymPy (hod still warns where it knows "
+             "cheaply that float64 lost digits).")(f)
+    f = click.option(
+        "--check", "check", default="ball,sympy", show_default=True, metavar="REFS",
+        help="The references, comma-separated: ball (the certified engine: ball "
+             "arithmetic that proves every digit it prints) and sympy (SymPy's symbolic "
+             "derivative; a numeric derivative from mpmath where SymPy does not finish). "
+             "--check ball is the fast one (no SymPy import).")(f)
     f = click.option(
         "--format", "fmt", type=click.Choice(render.FORMATS),
         default="table", show_default=True,
@@ -254,8 +266,9 @@ def _finish(report, fmt):
     raise click.exceptions.Exit(code)
 
 
-def _opts(check, rtol, atol, timeout):
-    return {"check": check, "rtol": rtol, "atol": atol, "timeout": timeout}
+def _opts(check, no_check, digits, rtol, atol, timeout):
+    return {"check": False if no_check else check, "digits": digits, "rtol": rtol,
+            "atol": atol, "timeout": timeout}
 
 
 # --- the commands ------------------------------------------------------------------------
@@ -301,14 +314,14 @@ def main():
 @input_options
 @output_options
 @at_the_edge
-def grad(expr, points, variables, fmt, check, rtol, atol, timeout):
+def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The value and gradient of EXPR at each --at point.
 
     The table shows f and every partial derivative; plain prints, per point, one line: the
     value, then the gradient in variable order.
     """
     report = checks.gradient(_read_expr(expr), list(points) or None, variables,
-                              **_opts(check, rtol, atol, timeout))
+                              **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
 
 
@@ -319,14 +332,14 @@ def grad(expr, points, variables, fmt, check, rtol, atol, timeout):
 @input_options
 @output_options
 @at_the_edge
-def hessian(expr, points, variables, fmt, check, rtol, atol, timeout):
+def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Hessian matrix (with the value and gradient) of EXPR at each --at point.
 
     The Hessian is the Jacobian of the gradient, by nested tapes. plain prints the Hessian,
     one line per row, with an empty line between points.
     """
     report = checks.hessian(_read_expr(expr), list(points) or None, variables,
-                             **_opts(check, rtol, atol, timeout))
+                             **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
 
 
@@ -344,7 +357,7 @@ def hessian(expr, points, variables, fmt, check, rtol, atol, timeout):
                    f"{checks.MAX_ORDER}).")
 @output_options
 @at_the_edge
-def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
+def diff(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol, atol, timeout):
     """One derivative of EXPR, of any order, at each --at point.
 
     --wrt x,y,y gives the mixed partial d3f/dx dy2; --wrt x --order 5 the fifth derivative
@@ -357,7 +370,7 @@ def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
     from values of EXPR alone, with its estimated error) checks instead.
     """
     report = checks.diff(_read_expr(expr), wrt, list(points) or None, variables,
-                          order=order, **_opts(check, rtol, atol, timeout))
+                          order=order, **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
 
 
@@ -368,14 +381,14 @@ def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
 @input_options
 @output_options
 @at_the_edge
-def jacobian(expr, points, variables, fmt, check, rtol, atol, timeout):
+def jacobian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Jacobian of the comma-separated expressions in EXPR ("f1, f2, ...").
 
     Row i holds the partial derivatives of fi in variable order. plain prints the Jacobian,
     one line per row, with an empty line between points.
     """
     report = checks.jacobian(_read_expr(expr, lines_are_functions=True), list(points) or None, variables,
-                              **_opts(check, rtol, atol, timeout))
+                              **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
 
 
@@ -392,7 +405,7 @@ def jacobian(expr, points, variables, fmt, check, rtol, atol, timeout):
               metavar="N", help=f"The highest power of (X - X0) (N <= {checks.MAX_ORDER}).")
 @output_options
 @at_the_edge
-def taylor(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
+def taylor(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Taylor coefficients of EXPR about each --at point, and the polynomial.
 
     The coefficients are c_k = f^(k)(x0) / k! for k = 0..N, by Taylor mode, so that
@@ -402,7 +415,7 @@ def taylor(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout)
     as an expression in hod's language.
     """
     report = checks.taylor(_read_expr(expr), list(points) or None, variables, wrt=wrt,
-                            order=order, **_opts(check, rtol, atol, timeout))
+                            order=order, **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
 
 

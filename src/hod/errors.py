@@ -28,6 +28,8 @@ ARGUMENTS = {
     "rtol": Spelling("rtol", "rtol={}"),
     "atol": Spelling("atol", "atol={}"),
     "timeout": Spelling("timeout", "timeout={}"),
+    "check": Spelling("check", 'check="{}"'),
+    "digits": Spelling("digits", "digits={}"),
 }
 
 

@@ -42,7 +42,15 @@ _MARKS = {
     "undefined": ("! undefined", "! undefined", "yellow"),
     "kink": ("! kink", "! kink", "yellow"),
     "overflow": ("! overflow", "! overflow", "yellow"),
+    # float64 lost digits: the certified value is shown instead
+    "corrected": ("! certified, float64 off", "! certified, float64 off", "yellow"),
+    # float64 inside the certified enclosure
+    "certified": ("✓ certified", "ok certified", "green"),
 }
+
+
+def _mark_key(c):
+    return "certified" if c.check == "agree" and c.reference == "ball" else c.check
 
 def render(report, fmt, *, width=None, color=None, ascii_only=None):
     """Write ``report`` to standard output in format ``fmt`` (one of :data:`FORMATS`)."""
@@ -68,7 +76,21 @@ def render_json(report):
 
 
 def _cell(x):
-    return "" if x is None else fmt_number(x)
+    return "" if x is None else num(x)
+
+
+def num(x):
+    """A number as hod prints it: proven digits (text) as they are, a float in its shortest
+    exact form (negative zero as 0, the one rule of every format)."""
+    if isinstance(x, str):
+        return x
+    return fmt_number(float(x) + 0.0)
+
+
+def _certified_cell(c):
+    if c.certified is None:
+        return ""
+    return c.certified_text if c.certified_text is not None else num(c.certified.float())
 
 
 def render_csv(report):
@@ -81,14 +103,15 @@ def render_csv(report):
     nested = report.kind.nested
     w.writerow([*report.variables, "derivative", "symbolic_form", "tape", "sympy",
                 "abs_diff", "rel_diff", "check", *(["nested_tapes"] if nested else []),
-                "numeric", "numeric_error", "reference"])
+                "numeric", "numeric_error", "reference", "certified", "answer"])
     for r in report.results:
         point = [fmt_number(r.point[n]) for n in report.variables]
         for c in r.components:
             w.writerow([*point, c.ascii_label, c.form or "", _cell(c.tape), _cell(c.symbolic),
                         _cell(c.abs_diff), _cell(c.rel_diff), c.check,
                         *([_cell(c.nested)] if nested else []), _cell(c.numeric),
-                        _cell(c.numeric_error), c.reference or ""])
+                        _cell(c.numeric_error), c.reference or "", _certified_cell(c),
+                        _cell(c.answer)])
     return buf.getvalue()
 
 
@@ -98,13 +121,15 @@ def render_plain(report):
     for k, r in enumerate(report.results):
         if k and report.kind.matrix:
             lines.append("")
-        lines += [" ".join(fmt_number(v) for v in row) for row in report.kind.plain_rows(r)]
+        lines += [" ".join(num(v) for v in row) for row in report.kind.plain_rows(r)]
     return "".join(line + "\n" for line in lines)
 
 
-def point_text(point):
-    """``x = 5, y = 2``."""
-    return ", ".join(f"{k} = {fmt_number(v)}" for k, v in point.items()) or "(no variables)"
+def point_text(point, given=None):
+    """``x = 5, y = 2``; a coordinate given as text (``pi/2``) is shown as given."""
+    given = given or {}
+    return ", ".join(f"{k} = {given.get(k) or fmt_number(v)}" for k, v in point.items()) \
+        or "(no variables)"
 
 
 def verdict(report, r):
@@ -114,8 +139,21 @@ def verdict(report, r):
     what = report.kind.noun
     names = report.kind.reference_names
     check = names.get(r.reference, names[None])
-    tol = f"rtol={report.rtol:g}, atol={report.atol:g}"
+    # the certified enclosures are judged relative to themselves, without atol
+    tol = (f"rtol={report.rtol:g}" if r.reference == "ball" else
+           f"rtol={report.rtol:g}, atol={report.atol:g}")
     s = r.status
+    corrected = sum(1 for c in r.components if c.check == "corrected")
+    if s == "ok" and corrected:
+        lost = next((w for w in r.warnings if w.startswith("float64 lost digits")), None)
+        return ("warn", f"all {n} {what} certified ({tol}); float64 lost digits in "
+                        f"{corrected}: the certified values are shown", None) if not lost \
+            else ("warn", f"all {n} {what} certified ({tol}); {lost}", lost)
+    if s == "ok" and r.reference == "ball":
+        sympy_too = (r.symbolic is not None
+                     and not any(w.startswith("SymPy gives") for w in r.warnings))
+        also = f"; {names['sympy']} agrees" if sympy_too else ""
+        return "ok", f"all {n} {what} certified ({tol}){also}", None
     if s == "ok":
         return "ok", f"all {n} {what} agree with {check} ({tol})", None
     if s == "unchecked":
@@ -199,7 +237,7 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
         head.append(f"hod {report.derivative}  ", style="bold")
         head.append(report.expression, style="bold cyan")
         within = f"in {report.wrt[0]} " if report.kind.expands else ""
-        head.append(f"  {within}at {point_text(r.point)}")
+        head.append(f"  {within}at {point_text(r.point, r.given)}")
         console.print(head)
         all_columns = _columns(report, r)
 
@@ -241,7 +279,7 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
         for c, row, form in zip(r.components, rows, forms or [None] * len(rows)):
             cells = [Text(x) for x in row]
             if checked:
-                cells[-1].stylize(_MARKS.get(c.check, ("", "", ""))[2])
+                cells[-1].stylize(_MARKS.get(_mark_key(c), ("", "", ""))[2])
             if inline:
                 cells.insert(1, Text(form))
             table.add_row(*cells)
@@ -312,19 +350,23 @@ def _columns(report, r):
     check where any of them has a number, the differences and the check mark."""
     comps = r.components
     columns = [(report.kind.first_column, lambda c, d, e, a: c.ascii_label if a else c.label),
-               (report.kind.hod_column, lambda c, d, e, a: _short(c.tape, e, d))]
+               (report.kind.hod_column, lambda c, d, e, a: _short(c.answer, e, d))]
+    if any(c.check == "corrected" for c in comps):
+        columns.append(("float64", lambda c, d, e, a: _short(c.tape, e, d)
+                        if c.check == "corrected" else ""))
     if not report.checked:
         return columns
     has_numeric = any(c.numeric is not None for c in comps)
     if any(c.nested is not None for c in comps):
         columns.append(("nested tapes", lambda c, d, e, a: _short(c.nested, e, d)))
-    if any(c.reference == "sympy" for c in comps) or not has_numeric:
+    if any(c.reference == "sympy" for c in comps) or (
+            not has_numeric and "sympy" in (report.references or ("sympy",))):
         columns.append(("SymPy", lambda c, d, e, a: _short(c.symbolic, e, d)))
     if has_numeric:
         columns.append(("numeric", lambda c, d, e, a: _short(c.numeric, e, d)))
 
     def mark(c, d, e, a):
-        uni, asc, _ = _MARKS.get(c.check, (c.check, c.check, ""))
+        uni, asc, _ = _MARKS.get(_mark_key(c), (c.check, c.check, ""))
         return asc if a else uni
 
     columns += [("abs diff", lambda c, d, e, a: _diff(c.abs_diff)),
@@ -338,10 +380,13 @@ def _form(form):
 
 
 def _short(x, exact=False, digits=15):
-    """A number for the table: up to ``digits`` significant digits, or all if ``exact``."""
+    """A number for the table: up to ``digits`` significant digits, or all if ``exact``;
+    proven digits (text) as they are."""
     if x is None:
         return ""
-    x = float(x)
+    if isinstance(x, str):
+        return x
+    x = float(x) + 0.0
     if exact or (math.isfinite(x) and x.is_integer() and abs(x) < 1e15):
         return fmt_number(x)
     return format(x, f".{digits}g")

@@ -108,7 +108,7 @@ def _float_near(q):
     try:
         return float(q)
     except OverflowError:
-        return math.copysign(math.inf, q)
+        return math.inf if q > 0 else -math.inf
 
 
 def _float_up(q):

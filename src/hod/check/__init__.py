@@ -38,7 +38,7 @@ from ..errors import UsageError
 from .hod_values import HOD_VALUES, dependencies
 from .inputs import ATOL, MAX_ORDER, RTOL, TAYLOR_ORDER, TIMEOUT, resolve, tolerances
 from .kinds import KINDS
-from .references import REFERENCES, References
+from .references import REFERENCES, References, waiting
 from .report import STATUSES, Component, PointResult, Report
 from .verdict import Settings, assemble
 
@@ -48,8 +48,14 @@ from .verdict import Settings, assemble
 # =========================================================================================
 
 def gradient(expr, points=None, variables=None, *, check=True, rtol=RTOL, atol=ATOL,
-             timeout=TIMEOUT, references=None, hod_values=None):
-    """The value and gradient of ``expr`` at each point, checked against SymPy.
+             timeout=TIMEOUT, digits=None, references=None, hod_values=None):
+    """The value and gradient of ``expr`` at each point, checked against the certified
+    enclosures (ball arithmetic that proves every digit) and SymPy.
+
+    ``check`` names the references: True (``"ball,sympy"``), ``"ball"``, ``"sympy"`` or
+    False (float64 only).  Where float64 lost digits, the certified value is the result and
+    float64's is kept in ``float64``.  ``digits=N`` gives every number as text with N proven
+    significant digits.
 
     ``expr`` is text in hod's language or a graph; ``points`` a mapping (or ``"x=5,y=2"``)
     or a list of them; ``variables`` fixes the order (default: sorted by name, digit runs as
@@ -61,12 +67,12 @@ def gradient(expr, points=None, variables=None, *, check=True, rtol=RTOL, atol=A
     (['x', 'y'], [12.0, 9.0], 'ok')
     """
     return run("grad", expr, points, variables, check=check, rtol=rtol, atol=atol,
-               timeout=timeout, references=references,
+               timeout=timeout, digits=digits, references=references,
                hod_values=hod_values)
 
 
 def hessian(expr, points=None, variables=None, *, check=True, rtol=RTOL, atol=ATOL,
-            timeout=TIMEOUT, references=None, hod_values=None):
+            timeout=TIMEOUT, digits=None, references=None, hod_values=None):
     """The Hessian (and gradient) of ``expr`` at each point, checked against SymPy.
 
     >>> r = hod.check_hessian("2*x**3 + 5*y**2 + 11*x*y + 5", {"x": 5, "y": 2})
@@ -74,12 +80,12 @@ def hessian(expr, points=None, variables=None, *, check=True, rtol=RTOL, atol=AT
     [[60.0, 11.0], [11.0, 10.0]]
     """
     return run("hessian", expr, points, variables, check=check, rtol=rtol, atol=atol,
-               timeout=timeout, references=references,
+               timeout=timeout, digits=digits, references=references,
                hod_values=hod_values)
 
 
 def diff(expr, wrt=None, points=None, variables=None, *, order=None, check=True, rtol=RTOL,
-         atol=ATOL, timeout=TIMEOUT, references=None, hod_values=None):
+         atol=ATOL, timeout=TIMEOUT, digits=None, references=None, hod_values=None):
     """One partial derivative of any order, by Taylor mode: ``wrt=["x", "y", "y"]`` is
     d3f/dx dy2; ``wrt="x", order=5`` the fifth derivative in x.  Without ``wrt`` the
     expression must have one variable.  Checked against SymPy (or, where SymPy does not
@@ -91,24 +97,24 @@ def diff(expr, wrt=None, points=None, variables=None, *, order=None, check=True,
     1.0
     """
     return run("diff", expr, points, variables, wrt=wrt, order=order, check=check, rtol=rtol,
-               atol=atol, timeout=timeout, references=references,
+               atol=atol, timeout=timeout, digits=digits, references=references,
                hod_values=hod_values)
 
 
 def jacobian(exprs, points=None, variables=None, *, check=True, rtol=RTOL, atol=ATOL,
-             timeout=TIMEOUT, references=None, hod_values=None):
+             timeout=TIMEOUT, digits=None, references=None, hod_values=None):
     """The Jacobian of several expressions (``"f1, f2"`` or a list), checked against SymPy.
 
     >>> hod.check_jacobian("x*y, x + y", {"x": 2, "y": 3}).results[0].result
     [[3.0, 2.0], [1.0, 1.0]]
     """
     return run("jacobian", exprs, points, variables, check=check, rtol=rtol, atol=atol,
-               timeout=timeout, references=references,
+               timeout=timeout, digits=digits, references=references,
                hod_values=hod_values)
 
 
 def taylor(expr, points=None, variables=None, *, wrt=None, order=TAYLOR_ORDER, check=True,
-           rtol=RTOL, atol=ATOL, timeout=TIMEOUT, references=None, hod_values=None):
+           rtol=RTOL, atol=ATOL, timeout=TIMEOUT, digits=None, references=None, hod_values=None):
     """The Taylor coefficients ``f^(k)(x0) / k!``, k = 0..order, of ``expr`` in the variable
     ``wrt`` (optional when the expression has one variable; the others stay at the point's
     values), by Taylor mode, checked against ``sympy.series`` (or, where SymPy does not
@@ -119,7 +125,7 @@ def taylor(expr, points=None, variables=None, *, wrt=None, order=TAYLOR_ORDER, c
     ([1.0, 1.0, 0.5, 0.16666666666666666, 0.041666666666666664], '1 + x + x**2/2 + x**3/6 + x**4/24')
     """
     return run("taylor", expr, points, variables, wrt=wrt, order=order, check=check,
-               rtol=rtol, atol=atol, timeout=timeout, references=references,
+               rtol=rtol, atol=atol, timeout=timeout, digits=digits, references=references,
                hod_values=hod_values)
 
 
@@ -127,8 +133,24 @@ def taylor(expr, points=None, variables=None, *, wrt=None, order=TAYLOR_ORDER, c
 # Putting it together
 # =========================================================================================
 
+def references_asked(check):
+    """``check`` as the tuple of references it asks for: True is ``("ball", "sympy")``, False
+    none; text names them (``"ball"``, ``"sympy"``, ``"ball,sympy"``)."""
+    if check is True:
+        return ("ball", "sympy")
+    if check is False or check is None:
+        return ()
+    names = [c.strip() for c in check.split(",")] if isinstance(check, str) else list(check)
+    unknown = [c for c in names if c not in ("ball", "sympy")]
+    if unknown or not names:
+        raise UsageError("{check} names the references ball and sympy (ball,sympy checks by "
+                         "both), not {given}", param="check", given=",".join(names) or "none")
+    return tuple(c for c in ("ball", "sympy") if c in names)
+
+
 def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=True,
-        rtol=RTOL, atol=ATOL, timeout=TIMEOUT, references=None, hod_values=None):
+        rtol=RTOL, atol=ATOL, timeout=TIMEOUT, digits=None, references=None,
+        hod_values=None):
     """Compute derivative ``kind`` (a name of :data:`KINDS`) at each point; see the functions
     above for each kind.  Raises :class:`hod.UsageError` (or ParseError) for bad input.
 
@@ -141,17 +163,39 @@ def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=
         raise UsageError("unknown derivative kind {kind!r}; choose from {kinds}", param="kind",
                          kind=kind, kinds=", ".join(KINDS))
     kind = KINDS[kind]
-    settings = Settings(bool(check), *tolerances(rtol, atol, timeout))
+    asked = references_asked(check)
+    digits = _digits(digits)
+    settings = Settings(bool(asked), *tolerances(rtol, atol, timeout), references=asked,
+                        digits=digits)
     task = resolve(kind, expr, points, variables, wrt, order)
     engines = {**HOD_VALUES, **(hod_values or {})}
-    refs = References(task, settings.timeout, {**REFERENCES, **(references or {})}) \
-        if check else None
+    jobs = {**REFERENCES, **(references or {})}
+    refs = References(task, settings.timeout, jobs) if "sympy" in asked else None
     depends = dependencies(task.roots)
-    hod = [engines[kind.engine](task, p, depends) for p in task.points]
-    nested = engines["nested"](task, settings.timeout) if check and kind.nested else None
-    if refs is not None:
-        refs.collect()
-    return assemble(task, hod, nested, refs, settings)
+    with waiting(settings.timeout, active=bool(asked)) as wait:
+        hod = [engines[kind.engine](task, p, depends) for p in task.points]
+        certified = None
+        if "ball" in asked or digits is not None:
+            wait.phase = "the certified engine"
+            certified = jobs["ball"](task, digits, settings.timeout)
+        nested = None
+        if asked and kind.nested:
+            wait.phase = "nested tapes"
+            nested = engines["nested"](task, settings.timeout)
+        if refs is not None:
+            wait.phase = "SymPy (the symbolic check)"
+            refs.collect(certified_done=certified is not None and all(
+                c.problem is not None or c.resolved for c in certified))
+    return assemble(task, hod, nested, refs, settings, certified)
+
+
+def _digits(digits):
+    if digits is None:
+        return None
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 10000:
+        raise UsageError("{digits} must be a whole number of significant digits from 1 to "
+                         "10000", param="digits")
+    return digits
 
 
 __all__ = [

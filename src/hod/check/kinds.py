@@ -118,7 +118,12 @@ class Kind:
     hod_possessive = "the tape's"
     where = "on the tape"     # where hod's numbers were computed, in warnings
     reference_names = {None: "SymPy", "sympy": "SymPy", "numeric": "the numeric derivative",
-                       "sympy+numeric": "SymPy and the numeric derivative"}
+                       "sympy+numeric": "SymPy and the numeric derivative",
+                       "ball": "the certified enclosures",
+                       "ball+sympy": "the certified enclosures and SymPy",
+                       "ball+numeric": "the certified enclosures and the numeric derivative",
+                       "ball+sympy+numeric": "the certified enclosures, SymPy and the numeric "
+                                             "derivative"}
 
     def __repr__(self):
         return f"<kind {self.name}>"
@@ -142,6 +147,11 @@ class Kind:
     def sympy_expressions(self, task, fs, sym):
         """{part: SymPy expression(s) shaped like the part} from the functions ``fs``;
         ``sym`` differentiates (see :class:`hod.check.references.Differentiator`)."""
+        raise NotImplementedError
+
+    def certified_parts(self, task):
+        """What the certified engine computes for this kind: [(part, arguments of
+        :func:`hod.certify`)], each part shaped like hod's own numbers for it."""
         raise NotImplementedError
 
     def plain_rows(self, r):
@@ -205,6 +215,9 @@ class Gradient(TapeKind):
     def sympy_expressions(self, task, fs, sym):
         return {"value": fs[0], "result": [sym.d(fs[0], n) for n in task.names]}
 
+    def certified_parts(self, task):
+        return [("value", {"kind": "value"}), ("result", {"kind": "grad", "wrt": task.names})]
+
     def plain_rows(self, r):
         return [[r.value, *r.result]]
 
@@ -232,6 +245,10 @@ class Hessian(TapeKind):
         grads = [sym.d(fs[0], n) for n in task.names]
         return {"value": fs[0], "gradient": grads,
                 "result": [[sym.d(g, n) for n in task.names] for g in grads]}
+
+    def certified_parts(self, task):
+        return [("value", {"kind": "value"}), ("gradient", {"kind": "grad", "wrt": task.names}),
+                ("result", {"kind": "hessian", "wrt": task.names})]
 
     def plain_rows(self, r):
         return r.result
@@ -262,6 +279,10 @@ class Jacobian(TapeKind):
 
     def sympy_expressions(self, task, fs, sym):
         return {"value": list(fs), "result": [[sym.d(f, n) for n in task.names] for f in fs]}
+
+    def certified_parts(self, task):
+        return [("value", {"kind": "value"}),
+                ("result", {"kind": "jacobian", "wrt": task.names})]
 
     def plain_rows(self, r):
         return r.result
@@ -305,6 +326,10 @@ class Diff(TaylorKind):
         # one derivative at a time, stopped early when the rest would not fit in the budget
         return {"value": fs[0], "result": sym.repeated(fs[0], task.wrt)}
 
+    def certified_parts(self, task):
+        return [("value", {"kind": "value"}),
+                ("result", {"kind": "diff", "wrt": dict(inputs.counts(task.wrt))})]
+
     def plain_rows(self, r):
         return [[r.result]]
 
@@ -318,7 +343,15 @@ class Taylor(TaylorKind):
     first_column = "coefficient"
     reference_names = {None: "SymPy's series", "sympy": "SymPy's series",
                        "numeric": "the numeric derivatives",
-                       "sympy+numeric": "SymPy's series and the numeric derivatives"}
+                       "sympy+numeric": "SymPy's series and the numeric derivatives",
+                       "ball": "the certified enclosures",
+                       "ball+sympy": "the certified enclosures and SymPy's series",
+                       "ball+numeric": "the certified enclosures and the numeric derivatives",
+                       "ball+sympy+numeric": "the certified enclosures, SymPy's series and "
+                                             "the numeric derivatives"}
+
+    def certified_parts(self, task):
+        return [("result", {"kind": "taylor", "wrt": task.var, "order": task.order})]
 
     def resolve(self, wrt, order, names):
         var, order = inputs.series_variable(wrt, order, names)

@@ -37,6 +37,7 @@ import math
 import time
 
 from ..expr import graph as _graph
+from .certified import certify_points
 from .report import get
 from .worker import Worker, error_text, wait_for
 
@@ -223,8 +224,15 @@ def numeric_job(task, send, stopped, deadline, derivative=None):
     send(("done",))
 
 
-#: The reference jobs by name: a kind's ``symbolic`` names its symbolic one.
-REFERENCES = {"sympy": sympy_job, "series": series_job, "numeric": numeric_job}
+#: The reference jobs by name: a kind's ``symbolic`` names its symbolic one; ``"ball"``
+#: computes the certified enclosures (in this process: it is fast and proves its answers).
+REFERENCES = {"sympy": sympy_job, "series": series_job, "numeric": numeric_job,
+              "ball": certify_points}
+
+#: Once the certified values are in, SymPy gets at most this many more seconds.
+SYMPY_GRACE = 1.0
+#: A checked command that waits longer than this says on stderr (a terminal only) what for.
+QUIET_WAIT = 0.5
 
 
 class References:
@@ -251,8 +259,21 @@ class References:
                                                             self.deadline),
                                   self.deadline, "mpmath")
 
-    def collect(self):
-        """Wait for the references (never past the deadline)."""
+    cut_short = False
+    grace = SYMPY_GRACE
+
+    def collect(self, certified_done=False):
+        """Wait for the references (never past the deadline).  Once the certified values are
+        in (``certified_done``), SymPy has :data:`SYMPY_GRACE` seconds more at most: it is
+        then the symbolic column beside proven numbers, not what they wait for."""
+        if certified_done:
+            end = min(self.deadline, time.monotonic() + self.grace)
+            if end < self.deadline:
+                self.deadline = end
+                self.cut_short = True
+                for w in (self.sympy, self.numeric):
+                    if w is not None:
+                        w.deadline = min(w.deadline, end)
         sympy = self.sympy
         if self.numeric is None:
             wait_for([sympy], min(self.start + self.timeout / 2, self.deadline),
@@ -268,6 +289,8 @@ class References:
                 wait_for([self.numeric], self.deadline, lambda: self.numeric.closed)
         for w in workers:
             w.expire()
+        if self.cut_short and self._sympy_complete():
+            self.cut_short = False  # SymPy made it within the grace
         return self
 
     def _sympy_complete(self):
@@ -302,3 +325,49 @@ class References:
             return {}
         return {(m[1], m[2]): (m[3], m[4]) for m in self.numeric.messages
                 if m[0] == "numeric" and m[3] is not None}
+
+
+class waiting:
+    """While a checked command works: past :data:`QUIET_WAIT` seconds, a line on stderr (only
+    when stderr is a terminal) says what it waits for (``phase``, set as the work goes on);
+    the line is cleared at the end."""
+
+    def __init__(self, timeout, active=True):
+        self.timeout = timeout
+        self.active = active
+        self.phase = "hod's own values"
+        self.timer = None
+        self.shown = False
+
+    def __enter__(self):
+        import sys
+        import threading
+
+        if not self.active or not sys.stderr.isatty():
+            return self
+        self.stop = threading.Event()
+        start = time.monotonic()
+
+        def show():
+            while not self.stop.wait(0.25):
+                spent = time.monotonic() - start
+                if spent >= QUIET_WAIT:
+                    sys.stderr.write(f"\rhod: waiting for {self.phase}: {spent:.1f} s (at "
+                                     f"most {self.timeout:g} s, --timeout)\033[K")
+                    sys.stderr.flush()
+                    self.shown = True
+
+        self.timer = threading.Thread(target=show, daemon=True)
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        import sys
+
+        if self.timer is not None:
+            self.stop.set()
+            self.timer.join()
+            if self.shown:
+                sys.stderr.write("\r\033[K")
+                sys.stderr.flush()
+        return False

@@ -47,6 +47,13 @@ class Component:
     numeric: float | None = None
     numeric_error: float | None = None
     reference: str | None = None
+    certified: Any = None          # the enclosure (hod.ball.Enclosure) where there is one
+    certified_text: str | None = None  # its proven digits, as text
+    answer: Any = None             # what hod prints: float64, or the certified value
+
+    def __post_init__(self):
+        if self.answer is None:
+            self.answer = self.tape
 
 
 @dataclasses.dataclass
@@ -70,6 +77,9 @@ class PointResult:
     notes: list = dataclasses.field(default_factory=list)  # how the point was checked
     forms: list | None = None  # taylor: SymPy's coefficients as text, at this point
     polynomial: str | None = None  # taylor: the Taylor polynomial, in hod's language
+    certified: bool = False    # every printed number is proven (within its enclosure)
+    given: dict | None = None  # coordinates given as text that is not their float (pi/2)
+    float64: Any = None        # shape of result: float64's numbers, where they were replaced
 
     @property
     def ok(self):
@@ -96,6 +106,8 @@ class Report:
     value_forms: Any      # symbolic form of f (list for jacobian)
     results: list
     order: int | None = None  # taylor: the highest power
+    references: tuple = ()    # the references asked for: "ball", "sympy"
+    digits: int | None = None  # --digits: every number as text with this many proven digits
 
     @property
     def derivative(self):
@@ -126,7 +138,8 @@ class Report:
             out["wrt"] = list(self.wrt)
         if self.order is not None:
             out["order"] = self.order
-        out.update(checked=self.checked, rtol=self.rtol, atol=self.atol,
+        out.update(checked=self.checked, references=list(self.references),
+                   digits=self.digits, rtol=self.rtol, atol=self.atol,
                    symbolic_forms=self.forms, engine=self.engine, results=[])
         for r in self.results:
             replaced = []
@@ -139,7 +152,8 @@ class Report:
                          symbolic_value=_json_num(r.symbolic_value, replaced))
             if self.kind.forms_per_point:
                 entry.update(symbolic_forms=r.forms, polynomial=r.polynomial)
-            entry.update(agree=r.agree, status=r.status, warnings=list(r.warnings))
+            entry.update(certified=r.certified, float64=_json_num(r.float64, replaced),
+                         agree=r.agree, status=r.status, warnings=list(r.warnings))
             if self.kind.nested:
                 entry["nested_tapes"] = _json_num(r.nested, replaced)
             entry.update(numeric=_json_num(r.numeric, replaced),
@@ -152,15 +166,17 @@ class Report:
 
 
 def _json_num(x, replaced):
-    if x is None:
-        return None
+    """A number for JSON: proven digits stay text (a decimal string), a float is a float
+    (negative zero as 0.0, the one rule of every format), non-finite ones null."""
+    if x is None or isinstance(x, str):
+        return x
     if isinstance(x, (list, tuple)):
         return [_json_num(v, replaced) for v in x]
     x = float(x)
     if not math.isfinite(x):
         replaced.append(x)
         return None
-    return x
+    return x + 0.0  # -0.0 + 0.0 is 0.0
 
 
 def get(x, index):

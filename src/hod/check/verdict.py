@@ -15,6 +15,8 @@ import dataclasses
 import math
 
 from ..text import fmt_duration, fmt_number, magnitude
+from .certified import inside
+from .certified import text as certified_text
 from .references import NUMERIC_DPS
 from .report import STATUSES, Component, PointResult, Report, blank, get, put
 
@@ -23,12 +25,16 @@ _REFERENCE_NAMES = {"sympy": "SymPy", "numeric": "the numeric derivative"}
 
 @dataclasses.dataclass
 class Settings:
-    """How the run compares: whether it checks, its tolerances and its timeout."""
+    """How the run compares: whether it checks, its tolerances and its timeout; which
+    references it asked for (``"ball"``, ``"sympy"``) and how many proven digits to print
+    (None: float64's own, replaced only where float64 lost digits)."""
 
     check: bool
     rtol: float
     atol: float
     timeout: float
+    references: tuple = ("ball", "sympy")
+    digits: int | None = None
 
     def close(self, a, b):
         return abs(a - b) <= self.atol + self.rtol * abs(b)
@@ -40,18 +46,23 @@ class Settings:
                 and error <= 0.01 * (self.atol + self.rtol * abs(value)))
 
 
-def assemble(task, hod, nested, refs, settings):
+def assemble(task, hod, nested, refs, settings, certified=None):
     """The report: each point's numbers (``hod``, ``nested``) compared with the references
-    ``refs`` (a :class:`~hod.check.references.References`, None when unchecked)."""
+    ``refs`` (a :class:`~hod.check.references.References`, None when SymPy is not asked for)
+    and the enclosures ``certified`` (one :class:`~hod.check.certified.CertifiedPoint` per
+    point, or None)."""
     kind = task.kind
     forms = refs.forms() if refs else None
-    results = [_Point(task, k, hp, nested[k] if nested else None, refs, forms,
-                      settings).result() for k, hp in enumerate(hod)]
+    results = [_Point(task, k, hp, nested[k] if nested else None, refs, forms, settings,
+                      certified[k] if certified else None).result()
+               for k, hp in enumerate(hod)]
     shared = forms if forms and not kind.forms_per_point else {}
     return Report(expression=task.text, variables=list(task.names), kind=kind, wrt=task.wrt,
                   checked=bool(settings.check), rtol=settings.rtol, atol=settings.atol,
                   timeout=settings.timeout, forms=shared.get("result"),
-                  value_forms=shared.get("value"), results=results, order=task.order)
+                  value_forms=shared.get("value"), results=results, order=task.order,
+                  references=tuple(settings.references) if settings.check else (),
+                  digits=settings.digits)
 
 
 def _range_text(label, big):
@@ -66,18 +77,35 @@ class _Point:
     """The verdict at point ``k``: hod's numbers ``hp`` against the references, with nested
     tapes ``nest`` beside them."""
 
-    def __init__(self, task, k, hp, nest, refs, forms, settings):
+    def __init__(self, task, k, hp, nest, refs, forms, settings, cert=None):
         self.task, self.k, self.hp, self.nest = task, k, hp, nest
         self.forms, self.settings = forms, settings
+        self.refs = refs
         self.sym = refs.sympy_values().get(k) if refs else None
         self.num_values = refs.numeric_values() if refs else {}
         self.gave_up = refs.gave_up() if refs else None
         self.sym_worker = refs.sympy if refs else None
         self.num_worker = refs.numeric if refs else None
+        self.cert = cert
         self.problem = hp.problem
         self.kinks = hp.kink_messages()
-        self.warnings = ([hp.problem[1]] if hp.problem else []) + self.kinks + hp.caveats
         self.notes = []
+        if cert is not None and cert.problem is not None:
+            # the enclosure shows the point is not defined, or a kink: that is the finding
+            status, message = cert.problem
+            if status == "not differentiable":
+                self.kinks = self.kinks or [message]
+            elif self.problem is None:
+                self.problem = cert.problem
+        elif cert is not None and cert.parts and self.problem is not None:
+            # float64 could not compute f here, the certified engine could: it decides
+            if self.problem[0] != "overflow":  # (an overflow is said per component)
+                self.notes.append(f"float64: {self.problem[1]}; the certified values are "
+                                  f"shown")
+            self.problem = None
+        self.warnings = ([self.problem[1]] if self.problem else []) + self.kinks + hp.caveats
+        self.corrected = []         # (ascii label, float64's value, the enclosure)
+        self.sympy_off = []         # (ascii label, SymPy's value, the enclosure)
         self.components = []
         self.bad_derivatives = []   # (ascii label, hod's value, SymPy's)
         self.overflowed = False
@@ -88,7 +116,7 @@ class _Point:
         self.numeric_error = blank(hp.result)
 
     def result(self):
-        task, hp, sym = self.task, self.hp, self.sym
+        task, sym = self.task, self.sym
         # one reference for the whole point where possible: SymPy, else the numeric check
         sympy_all = sym is not None and all(get(sym.get(s.part), s.index) is not None
                                             for s in task.specs)
@@ -97,30 +125,40 @@ class _Point:
             for j in range(len(task.specs)))
         for j, spec in enumerate(task.specs):
             self.components.append(self._component(j, spec, numeric_first))
-        for alabel, a, b in self.bad_derivatives:
+        self._certified_warnings()
+        for alabel, a, b, why in self.bad_derivatives:
             also = "" if b is None or not self.settings.check else (
                 f"; SymPy gives {fmt_number(b)}" if math.isfinite(b) else "")
-            self.warnings.append(f"derivative not defined here: {alabel} = {fmt_number(a)} "
-                                 f"{task.kind.where}{also}")
+            if a is not None and not math.isfinite(a):
+                self.warnings.append(f"derivative not defined here: {alabel} = "
+                                     f"{fmt_number(a)} {task.kind.where}{also}")
+            else:
+                self.warnings.append(f"derivative not defined here: {alabel} (the certified "
+                                     f"engine: {why}){also}")
         self._reference_notes()
         p = task.points[self.k]
         has_numeric = any(c.numeric is not None and c.part == "result"
                           for c in self.components)
-        polynomial = task.kind.polynomial(task, p, hp.result) if self.problem is None else None
+        value, gradient, result, float64 = self._answers()
+        polynomial = task.kind.polynomial(task, p, result) if self.problem is None else None
         per_point = task.kind.forms_per_point
         return PointResult(
-            point=dict(p), value=hp.value, result=hp.result,
+            point=dict(p), value=value, result=result,
             symbolic=sym.get("result") if sym else None,
             symbolic_value=sym.get("value") if sym else None,
-            gradient=hp.gradient, agree=self._agree(), status=self._status(),
+            gradient=gradient, agree=self._agree(), status=self._status(),
             warnings=self.warnings, components=self.components,
             nested=(self.nest.value if self.nest is not None else None),
             numeric=self.numeric if has_numeric else None,
             numeric_error=self.numeric_error if has_numeric else None,
-            reference="+".join(r for r in ("sympy", "numeric") if r in self.used) or None,
+            reference="+".join(r for r in ("ball", "sympy", "numeric") if r in self.used)
+            or None,
             notes=self.notes,
             forms=(sym.get("forms") if sym else None) if per_point else None,
-            polynomial=polynomial)
+            polynomial=polynomial,
+            certified=bool(self.components) and all(c.reference == "ball"
+                                                    for c in self.components),
+            float64=float64, given=_given(p, task.names))
 
     def _component(self, j, spec, numeric_first):
         """One component checked: against which reference, and what the check found."""
@@ -137,13 +175,29 @@ class _Point:
         nested_v = None
         if nest is not None and nest.skipped is None:
             nested_v = nest.value if spec.part == "result" else nest.f
+        enc = part_problem = None
+        if self.cert is not None and not problem:
+            enc = get(self.cert.parts.get(spec.part), spec.index) if self.cert.parts else None
+            part_problem = self.cert.part_problems.get(spec.part)
         big = hp.out_of_range.get((spec.part, spec.index))
-        if big is not None:
+        if enc is not None and (big is not None or not math.isfinite(a)):
+            if not math.isfinite(enc.float()):
+                # beyond float64 indeed: the enclosure says so, and gives the number
+                self.overflowed = True
+                self.warnings.append(f"overflow at this point: {spec.ascii_label} is about "
+                                     f"{certified_text(enc, 3)}, too large for a 64-bit float;"
+                                     f" its certified value is shown")
+            elif big is not None:
+                self.notes.append(f"float64: {_range_text(spec.ascii_label, big)}; the "
+                                  f"certified value is shown")
+        elif big is not None:
             self.overflowed = True
             self.warnings.append(_range_text(spec.ascii_label, big))
         ref = ref_name = None
-        if check and not problem and big is None:
-            if b is None:
+        if check and not problem and enc is not None:
+            ref, ref_name = enc, "ball"
+        elif check and not problem and big is None:
+            if b is None and self.sym_worker is not None:
                 self.sympy_short = True
             if b is not None and not numeric_first:
                 ref, ref_name = b, "sympy"
@@ -153,14 +207,37 @@ class _Point:
                 self.warnings.append(f"the numeric check of {spec.ascii_label} is not precise "
                                      f"enough here (estimated error {ne:.1e})")
         absd = reld = None
+        answer, shown = a, None
         if not check:
             agree, note = None, "unchecked"
         elif problem:
             agree, note = None, "undefined"
+        elif part_problem is not None and enc is None:
+            # the enclosure shows this derivative is not defined (or a kink) here
+            agree, note = None, "undefined" if part_problem[0] == "undefined" else "kink"
+            if note == "undefined":
+                self.bad_derivatives.append((spec.ascii_label, a, b, part_problem[1]))
+        elif ref_name == "ball" and self.overflowed and not math.isfinite(enc.float()):
+            agree, note = None, "overflow"
+        elif ref_name == "ball":
+            agree = True
+            if inside(a, enc, settings.rtol):
+                note = "agree"
+            else:
+                note = "corrected"
+                self.corrected.append((spec.ascii_label, a, enc))
+                answer = enc.float()
+            mid = enc.float()
+            if math.isfinite(a) and math.isfinite(mid):
+                absd = abs(a - mid)
+                reld = absd / abs(mid) if mid != 0 else (0.0 if absd == 0 else math.inf)
+            if b is not None and not (math.isnan(b) or inside(b, enc, settings.rtol)):
+                self.sympy_off.append((spec.ascii_label, b, enc))
         elif big is not None:
             agree, note = None, "overflow"
         elif ref is None:
-            late = bool(self.sym_worker.timed_out or self.gave_up or self._numeric_late())
+            late = bool((self.sym_worker is not None and self.sym_worker.timed_out)
+                        or self.gave_up or self._numeric_late())
             agree, note = None, "kink" if kink else "timeout" if late else "no value"
         else:
             if math.isfinite(a) and math.isfinite(ref):
@@ -172,13 +249,21 @@ class _Point:
             note = "agree" if agree else "disagree"
             if not agree and (kink or not math.isfinite(a)):
                 agree, note = None, "kink" if kink else "undefined"
+        if enc is not None and (settings.digits is not None or note == "corrected"
+                                or not math.isfinite(a) or big is not None):
+            shown = certified_text(enc, settings.digits)
+            if settings.digits is not None or not _representable(answer, shown):
+                answer = shown
         if (nested_v is not None and check and not problem and not kink
                 and note not in ("undefined", "overflow")):
-            other = ref if ref is not None else a
-            other_name = _REFERENCE_NAMES[ref_name] if ref is not None else "Taylor mode"
+            other = enc.float() if enc is not None else ref if ref is not None else a
+            other_name = ("the certified value" if enc is not None else
+                          _REFERENCE_NAMES[ref_name] if ref is not None else "Taylor mode")
             if (math.isfinite(nested_v) and math.isfinite(other)
-                    and not settings.close(nested_v, other)):
-                agree, note = False, "disagree"
+                    and not (inside(nested_v, enc, settings.rtol) if enc is not None
+                             else settings.close(nested_v, other))):
+                if enc is None:
+                    agree, note = False, "disagree"
                 self.warnings.append(f"nested tapes give {fmt_number(nested_v)} for "
                                      f"{spec.ascii_label}, which disagrees with {other_name} "
                                      f"({fmt_number(other)})")
@@ -189,13 +274,77 @@ class _Point:
                 self.numeric_error = put(self.numeric_error, spec.index, ne)
         if ref_name:
             self.used.add(ref_name)
-        if problem is None and big is None and spec.part != "value" and not math.isfinite(a):
-            self.bad_derivatives.append((spec.ascii_label, a, b))
+        if (problem is None and big is None and enc is None and part_problem is None
+                and spec.part != "value" and not math.isfinite(a)):
+            self.bad_derivatives.append((spec.ascii_label, a, b, None))
         return Component(spec.label, spec.ascii_label, spec.part, spec.index, form, a, b, absd,
                          reld, agree, note, nested=nested_v,
                          numeric=nv if ref_name == "numeric" else None,
                          numeric_error=ne if ref_name == "numeric" else None,
-                         reference=ref_name)
+                         reference=ref_name, certified=enc, certified_text=shown,
+                         answer=answer)
+
+    def _answers(self):
+        """(value, gradient, result, float64): what hod prints, each component's answer in
+        place of float64's number; ``float64`` keeps float64's numbers (shape of result)
+        where any was replaced, else None."""
+        hp = self.hp
+        parts = {"value": _copy(hp.value), "gradient": _copy(hp.gradient),
+                 "result": _copy(hp.result)}
+        replaced = False
+        for c in self.components:
+            if c.answer is not c.tape:
+                parts[c.part] = put(parts[c.part], c.index, c.answer)
+                replaced = replaced or c.part == "result"
+        return (parts["value"], parts["gradient"], parts["result"],
+                hp.result if replaced else None)
+
+    def _certified_warnings(self):
+        """float64's lost digits and SymPy's off numbers, each said once per point."""
+        rtol = self.settings.rtol
+        if self.corrected:
+            shown = ", ".join(f"{label} = {_float_text(a)} in float64, certified "
+                              f"{_enc_text(e)}" for label, a, e in self.corrected[:3])
+            more = f" (and {len(self.corrected) - 3} more)" if len(self.corrected) > 3 else ""
+            where = self._nearest_double_note()
+            self.warnings.append(f"float64 lost digits here: {shown}{more}; the certified "
+                                 f"values are shown{where}")
+        for label, b, e in self.sympy_off[:3]:
+            self.warnings.append(f"SymPy gives {fmt_number(b)} for {label}, outside the "
+                                 f"certified enclosure {e.ball.str(5, radius=True)} "
+                                 f"(rtol={rtol:g}): SymPy's number is off here")
+        if self.cert is not None and self.cert.parts and not self.cert.resolved:
+            self.warnings.append("the certified engine reached its time budget before every "
+                                 "digit asked for was proven: fewer digits are shown where "
+                                 "fewer are proven")
+
+    def _nearest_double_note(self):
+        """Where a coordinate is not a binary64 number (0.1, pi/2), float64 computed at its
+        nearest double: say so when that is the whole difference (float64's numbers are
+        right for the double)."""
+        from .certified import certify_points
+
+        p = self.task.points[self.k]
+        off = []
+        for n in self.task.names:
+            given = p.exact_value(n) if hasattr(p, "exact_value") else p[n]
+            if isinstance(given, str) and not _is_binary64(given, p[n]):
+                off.append(f"{n} = {given}")
+        if not off:
+            return ""
+        one = dataclasses.replace(self.task, points=[p])
+        (at_double,) = certify_points(one, None, min(self.settings.timeout, 2.0),
+                                      as_floats=True)
+        if at_double.problem is not None or not at_double.parts:
+            return ""
+        by_label = {c.ascii_label: c for c in self.components}
+        for label, a, _ in self.corrected:
+            c = by_label[label]
+            e = get(at_double.parts.get(c.part), c.index)
+            if e is None or not inside(a, e, self.settings.rtol):
+                return ""
+        return (f" (float64 computed at the nearest double of {', '.join(off)}, where its "
+                f"numbers are right: the difference is the point's, not float64's arithmetic)")
 
     def _numeric_late(self):
         w = self.num_worker
@@ -207,7 +356,10 @@ class _Point:
         timeout, sym_worker = self.settings.timeout, self.sym_worker
         unchecked = [c for c in self.components if c.check in ("timeout", "no value")]
         sympy_why = None
-        if self.settings.check and not self.problem:
+        if self.refs is not None and self.refs.cut_short and self.sym is None:
+            self.notes.append(f"SymPy was still running when the certified values were in "
+                              f"(stopped after a grace of {self.refs.grace:g} s)")
+        elif self.settings.check and not self.problem and sym_worker is not None:
             if self.gave_up:
                 j, n, spent, total = self.gave_up
                 sympy_why = (f"SymPy: stopped after {j} of {n} differentiations "
@@ -265,3 +417,50 @@ class _Point:
         if all(x is True for x in agrees):
             return True
         return None
+
+
+def _copy(x):
+    if isinstance(x, list):
+        return [_copy(v) for v in x]
+    return x
+
+
+def _enc_text(e):
+    """An enclosure in a sentence: the double nearest its value (0 for a certified zero)."""
+    t = certified_text(e, 17)
+    return t if t == "0" or not math.isfinite(e.float()) else fmt_number(e.float())
+
+
+def _float_text(a):
+    return fmt_number(a) if a is not None else "nan"
+
+
+def _representable(x, text):
+    """Whether the float ``x`` stands for the decimal ``text`` (finite, not rounded to 0)."""
+    return (isinstance(x, float) and math.isfinite(x) and (x != 0 or text == "0"))
+
+
+def _is_binary64(text, value):
+    """Whether the decimal ``text`` is exactly the binary64 number ``value``."""
+    import fractions
+
+    try:
+        return fractions.Fraction(text) == fractions.Fraction(value)
+    except (ValueError, ZeroDivisionError):
+        return False
+
+
+def _given(point, names):
+    """The coordinates given as text that is not simply their float (``pi/2``, ``0.1`` is
+    kept as ``0.1`` only where it differs from the float's shortest text)."""
+    out = {}
+    for n in names:
+        given = point.exact_value(n) if hasattr(point, "exact_value") else None
+        if isinstance(given, str) and given != fmt_number(point[n]):
+            try:
+                if float(given) == point[n]:
+                    continue  # another spelling of the same number (1e2, 100.0)
+            except ValueError:
+                pass
+            out[n] = given
+    return out or None
