@@ -15,6 +15,7 @@ The package is layered; imports point down this list:
 * :mod:`hod.ops`: the primitive table's entries and derived operations;
 * :mod:`hod.taylor_mode`: Taylor series, high-order derivatives and mixed partials;
 * :mod:`hod.check` (with :mod:`hod.check.numeric`): hod's numbers beside their references;
+* :mod:`hod.classroom`: views for teaching (trace, graph, critical points, plots);
 * :mod:`hod.render`, :mod:`hod.cli`: formatting, and the ``hod`` command.
 """
 
@@ -37,6 +38,7 @@ from .engine.tensor import Tensor, Variable, constant, convert_to_tensor
 from .errors import DomainError, HodError, HodWarning, NonDifferentiableError, ParseError, UsageError
 from .ops import *  # noqa: F401,F403  (every public operation: hod.sin, hod.reduce_sum, ...)
 from .taylor_mode import derivative, derivative_tensor, partial, taylor
+from .classroom.trace import Trace, trace
 
 __version__ = "0.1.0"
 
@@ -51,6 +53,8 @@ __all__ = [
     "derivative", "partial", "taylor", "derivative_tensor",
     # cross-checked derivatives at points (the command's library)
     "check_gradient", "check_hessian", "check_jacobian", "check_diff", "check_taylor", "Report",
+    # classroom views
+    "trace", "Trace",
     # errors
     "HodError", "UsageError", "ParseError", "DomainError", "NonDifferentiableError",
     "HodWarning",

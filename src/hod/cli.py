@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import re
 import sys
 
 import click
 
-from . import __version__, render
+from . import __version__, render, render_classroom
 from . import check as checks
 from .errors import (
     DomainError, HodError, NonDifferentiableError, ParseError, Spelling, UsageError,
@@ -366,6 +367,77 @@ def taylor(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout)
     report = checks.taylor(_read_expr(expr), list(points) or None, variables, wrt=wrt,
                             order=order, **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
+
+
+# --- classroom views (hod.classroom; rendered by hod.render_classroom) --------------------
+
+CLASSROOM_EXIT_HELP = """\b
+Exit codes:
+  0   computed
+  2   usage or parse error
+  3   the function is not defined (or not finite) at the point
+  70  internal error (a bug in hod: please report it)
+  130 interrupted (Ctrl-C)"""
+
+
+def _classroom_epilog(examples):
+    return CLASSROOM_EXIT_HELP + "\n\n\b\nExamples:\n" + "\n".join(f"  {e}" for e in examples)
+
+
+def view_format(f):
+    """--format for the classroom views (latex too)."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(render_classroom.FORMATS), default="table",
+        show_default=True,
+        help="table for people; json, csv or plain for scripts; latex for documents.")(f)
+
+
+def _emit(write):
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+#: The commands that are views (hod.classroom), not derivative kinds (hod.check.KINDS).
+VIEWS = []
+
+
+def view_command(name, examples):
+    """Register a classroom view as command ``name``, its help ending with ``examples``."""
+    VIEWS.append(name)
+    return main.command(name, cls=ExprCommand, epilog=_classroom_epilog(examples))
+
+
+@view_command("trace", [
+    'hod trace "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5',
+    'hod trace "sin(x)*sin(x) + x" --at x=1 --format json',
+    'hod trace "x*y + exp(x)" --at x=0,y=2 --wrt y --format latex'])
+@click.argument("expr", metavar="EXPR")
+@click.option("--at", "point", required=True, metavar="NAME=VALUE,...",
+              help="The point: a value for every variable.")
+@click.option("--wrt", metavar="X", help="The variable the tangents are taken along "
+                                           "(forward mode). Default: the first variable.")
+@click.option("--vars", "variables", metavar="X,Y,...",
+              help="Variable order (default: sorted by name).")
+@view_format
+@at_the_edge
+def trace_command(expr, point, wrt, variables, fmt):
+    """The evaluation trace (Wengert list) of EXPR at the point, as textbooks draw it.
+
+    One row per intermediate value: the inputs (v-1, v0, ...), then each operation in
+    evaluation order, written in earlier rows' names, with its value (the forward primal
+    trace), its tangent along --wrt (forward mode) and its adjoint df/dv (reverse mode);
+    then the output and the gradient. A subexpression used twice is one row. The numbers
+    are hod's tape and forward mode.
+    """
+    from .classroom.trace import trace as build
+
+    t = build(_read_expr(expr), point, wrt=wrt, variables=variables)
+    _emit(lambda: render_classroom.render_trace(t, fmt))
+    raise click.exceptions.Exit(EXIT_OK if math.isfinite(t.value) else EXIT_NOT_DEFINED)
 
 
 if __name__ == "__main__":

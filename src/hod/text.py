@@ -104,3 +104,24 @@ def polynomial_text(coefficients, var, x0):
     for negative, body in terms[1:]:
         text += (" - " if negative else " + ") + body
     return text
+
+
+def latex_number(v, digits=15):
+    """A number in LaTeX math: ``2.5``, ``-0.75``, ``1.5 \\cdot 10^{-10}``, ``\\infty``,
+    ``\\mathrm{NaN}``; at most ``digits`` significant digits.
+
+    >>> latex_number(1.5e-10)
+    '1.5 \\\\cdot 10^{-10}'
+    """
+    v = float(v)
+    if math.isnan(v):
+        return r"\mathrm{NaN}"
+    if math.isinf(v):
+        return r"\infty" if v > 0 else r"-\infty"
+    text = fmt_number(v)
+    if len(text.lstrip("-").replace(".", "")) > digits or "e" in text:
+        text = format(v, f".{digits}g")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
+    return text

@@ -1,0 +1,199 @@
+"""The classroom views as text: trace, graph, critical points, symbolic forms, plots.
+
+A sibling of :mod:`hod.render` holding only formatting (render.py keeps the checked reports;
+this module keeps the views of :mod:`hod.classroom`, whose records differ), so that the two
+grow apart without one long module.  Same rules: JSON and CSV through :mod:`json` and
+:mod:`csv` and ``click.echo``; rich only for the table, with a console built per call.
+
+Every table fits the console: numbers lose digits (15 significant digits, down to 8) and
+then columns are stacked into separate tables before a number would be split across lines.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import sys
+
+import click
+
+from .text import fmt_number, latex_number
+
+#: The output formats of the classroom commands.
+FORMATS = ("table", "json", "csv", "plain", "latex")
+_DIGITS = (15, 12, 10, 8)
+
+
+def number(x, digits=15):
+    """A number for a table cell: shortest exact text when it has at most ``digits``
+    significant digits, else rounded to ``digits``."""
+    if x is None:
+        return ""
+    x = float(x)
+    text = fmt_number(x)
+    if not math.isfinite(x) or len(text.lstrip("-").replace(".", "")) <= digits:
+        return text
+    return format(x, f".{digits}g")
+
+
+def console_for(width=None, color=None, file=None):
+    from rich.console import Console
+
+    kw = {}
+    if color is False:
+        kw.update(no_color=True, color_system=None)
+    elif color is True:
+        kw["force_terminal"] = True
+    return Console(file=file if file is not None else sys.stdout, width=width,
+                   highlight=False, soft_wrap=False, emoji=False, **kw)
+
+
+def fit(columns, rows_of, width, text_columns=(), min_text=12):
+    """The cells, digits and column groups that fit ``width``.
+
+    ``columns`` are headers; ``rows_of(digits)`` gives the rows' cells; ``text_columns``
+    indexes columns that may fold (formulas).  Tries every digit count in one table, then
+    the same in stacked tables (column 0 repeated in each), two, then three groups.
+    Returns (rows, groups, digits) where groups are lists of column indexes."""
+    n = len(columns)
+    layouts = [[list(range(n))]]
+    if n > 3:
+        rest = list(range(1, n))
+        half = (len(rest) + 1) // 2
+        layouts.append([[0, *rest[:half]], [0, *rest[half:]]])
+        layouts.append([[0, c] for c in rest])
+    # keep 12 digits as long as stacking can; only then give up more digits
+    tries = [(d, g) for g in layouts for d in _DIGITS[:2]] + \
+        [(d, g) for g in layouts for d in _DIGITS[2:]]
+    for digits, groups in tries:
+        rows = rows_of(digits)
+        if all(_group_width(columns, rows, g, text_columns, min_text) <= width
+               for g in groups):
+            return rows, groups, digits
+    return rows_of(_DIGITS[-1]), layouts[-1], _DIGITS[-1]
+
+
+def _group_width(columns, rows, group, text_columns, min_text):
+    width = -3
+    for i in group:
+        w = max(len(columns[i]), *(len(r[i]) for r in rows)) if rows else len(columns[i])
+        if i in text_columns:
+            w = min(w, max(min_text, len(columns[i])))
+        width += w + 3
+    return width
+
+
+def print_tables(console, columns, rows, groups, text_columns=(), styles=None):
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    for k, g in enumerate(groups):
+        if k:
+            console.print()
+        table = Table(box=box.HEAVY_HEAD, show_edge=False, pad_edge=False)
+        for i in g:
+            if i in text_columns:
+                table.add_column(columns[i], overflow="fold")
+            else:
+                numeric = i != 0
+                table.add_column(columns[i], justify="right" if numeric else "left",
+                                 no_wrap=True,
+                                 min_width=max(len(columns[i]), *(len(r[i]) for r in rows))
+                                 if rows else None)
+        for r in rows:
+            table.add_row(*(Text(r[i]) for i in g))
+        console.print(table)
+
+
+# =========================================================================================
+# hod trace
+# =========================================================================================
+
+def render_trace(t, fmt, *, width=None, color=None):
+    """Write trace ``t`` (a :class:`hod.classroom.trace.Trace`) in format ``fmt``."""
+    if fmt == "json":
+        click.echo(json.dumps(t.to_dict(), indent=2, allow_nan=False))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["name", "op", "inputs", "formula", "value", "tangent", "adjoint"])
+        for n in t.nodes:
+            w.writerow([n.name, n.op, " ".join(n.inputs), n.formula, fmt_number(n.value),
+                        fmt_number(n.tangent), fmt_number(n.adjoint)])
+        click.echo(buf.getvalue(), nl=False)
+    elif fmt == "plain":
+        click.echo("".join(f"{fmt_number(n.value)} {fmt_number(n.tangent)} "
+                           f"{fmt_number(n.adjoint)}\n" for n in t.nodes), nl=False)
+    elif fmt == "latex":
+        click.echo(trace_latex(t))
+    else:
+        trace_table(t, width=width, color=color)
+    for note in t.notes if fmt != "table" else ():
+        click.echo(f"hod: {note}", err=True)
+
+
+def _point_text(point):
+    return ", ".join(f"{k} = {fmt_number(v)}" for k, v in point.items()) or "(no variables)"
+
+
+def trace_table(t, *, width=None, color=None, file=None):
+    from rich.text import Text
+
+    console = console_for(width, color, file)
+    head = Text()
+    head.append("hod trace  ", style="bold")
+    head.append(t.expression, style="bold cyan")
+    head.append(f"  at {_point_text(t.point)}")
+    console.print(head)
+    wrt = t.wrt or "x"
+    columns = ["", "formula", "value", f"tangent d/d{wrt}", "adjoint df/dv"]
+
+    def rows_of(d):
+        return [[n.name, n.math, number(n.value, d), number(n.tangent, d),
+                 number(n.adjoint, d)] for n in t.nodes]
+
+    rows, groups, digits = fit(columns, rows_of, console.width, text_columns=(1,))
+    print_tables(console, columns, rows, groups, text_columns=(1,))
+    last = t.nodes[-1].name if t.nodes else "f"
+    console.print(Text(f"f = {last} = {number(t.value, digits)}", style="bold"),
+                  no_wrap=True)
+    for name, g in zip(t.variables, t.gradient):
+        console.print(Text(f"df/d{name} = {number(g, digits)}"), no_wrap=True)
+    console.print(Text("forward mode carries the tangents down the list; reverse mode "
+                       "the adjoints up it", style="dim"))
+    for note in t.notes:
+        console.print(Text(f"! {note}", style="bold yellow"))
+
+
+def trace_latex(t):
+    """A LaTeX fragment (tabular, in math mode where needed) of the trace."""
+    wrt = _latex_var(t.wrt or "x")
+    lines = [f"% hod trace: {_latex_comment(t.expression)} at {_point_text(t.point)}",
+             r"\begin{tabular}{lllll}",
+             r"\hline",
+             rf" & formula & value $v_i$ & tangent $\dot v_i = \partial v_i/\partial {wrt}$"
+             r" & adjoint $\bar v_i = \partial f/\partial v_i$ \\",
+             r"\hline"]
+    for n in t.nodes:
+        name = f"v_{{{n.name[1:]}}}"
+        lines.append(f"${name}$ & ${n.latex}$ & ${latex_number(n.value)}$ & "
+                     f"${latex_number(n.tangent)}$ & ${latex_number(n.adjoint)}$ \\\\")
+    lines += [r"\hline", r"\end{tabular}", ""]
+    grad = ", ".join(latex_number(g) for g in t.gradient)
+    lines.append(f"$f = {latex_number(t.value)}$, "
+                 rf"$\nabla f = \left({grad}\right)$")
+    return "\n".join(lines)
+
+
+def _latex_var(name):
+    from .expr.graph import var
+    from .expr.latex import to_latex
+
+    return to_latex(var(name))
+
+
+def _latex_comment(text):
+    return text.replace("\n", " ")
