@@ -166,3 +166,13 @@ def test_trace_imports_neither_sympy_nor_matplotlib():
     assert imports_after(["trace", TEXTBOOK, "--at", "x1=2,x2=5"]) == "0 []"
     assert imports_after(["trace", TEXTBOOK, "--at", "x1=2,x2=5", "--format", "latex"]) \
         == "0 []"
+
+
+def test_the_classroom_docstring_examples_run():
+    import doctest
+    import importlib
+
+    for name in ("hod.classroom.trace", "hod.classroom.critical", "hod.classroom.linalg",
+                 "hod.expr.latex"):
+        result = doctest.testmod(importlib.import_module(name), extraglobs={"hod": hod})
+        assert result.failed == 0, name

@@ -38,6 +38,7 @@ from .engine.tensor import Tensor, Variable, constant, convert_to_tensor
 from .errors import DomainError, HodError, HodWarning, NonDifferentiableError, ParseError, UsageError
 from .ops import *  # noqa: F401,F403  (every public operation: hod.sin, hod.reduce_sum, ...)
 from .taylor_mode import derivative, derivative_tensor, partial, taylor
+from .classroom.critical import critical_point, stationary_points
 from .classroom.trace import Trace, trace
 
 __version__ = "0.1.0"
@@ -54,7 +55,7 @@ __all__ = [
     # cross-checked derivatives at points (the command's library)
     "check_gradient", "check_hessian", "check_jacobian", "check_diff", "check_taylor", "Report",
     # classroom views
-    "trace", "Trace",
+    "trace", "Trace", "critical_point", "stationary_points",
     # errors
     "HodError", "UsageError", "ParseError", "DomainError", "NonDifferentiableError",
     "HodWarning",

@@ -53,6 +53,8 @@ FLAGS = {
     "rtol": Spelling("--rtol", "--rtol {}"),
     "atol": Spelling("--atol", "--atol {}"),
     "timeout": Spelling("--timeout", "--timeout {}"),
+    "box": Spelling("--box", "--box {}"),
+    "range": Spelling("--range", "--range {}"),
 }
 
 EXIT_CODES_HELP = """\b
@@ -438,6 +440,42 @@ def trace_command(expr, point, wrt, variables, fmt):
     t = build(_read_expr(expr), point, wrt=wrt, variables=variables)
     _emit(lambda: render_classroom.render_trace(t, fmt))
     raise click.exceptions.Exit(EXIT_OK if math.isfinite(t.value) else EXIT_NOT_DEFINED)
+
+
+@view_command("critical", [
+    'hod critical "(x - 1)**2 + 3*(y + 2)**2" --near x=0,y=0 --steps',
+    'hod critical "(x**2 + y - 11)**2 + (x + y**2 - 7)**2" --box x=-5:5,y=-5:5',
+    'hod critical "x**2 - y**2" --near x=0.5,y=0.5 --format json'])
+@click.argument("expr", metavar="EXPR")
+@click.option("--near", metavar="NAME=VALUE,...",
+              help="Start Newton's method here (a value for every variable).")
+@click.option("--box", metavar="NAME=LOW:HIGH,...",
+              help="Search this box from a grid of starts; list every distinct stationary "
+                   "point found, sorted by value.")
+@click.option("--steps", is_flag=True, help="Show Newton's iterations (with --near).")
+@click.option("--vars", "variables", metavar="X,Y,...",
+              help="Variable order (default: sorted by name).")
+@view_format
+@at_the_edge
+def critical_command(expr, near, box, steps, variables, fmt):
+    """A stationary point of EXPR by Newton's method on the gradient, classified.
+
+    Newton's step x <- x - H(x)^-1 grad f(x) uses hod's gradient and Hessian (nested
+    tapes); the point is a minimum, maximum, saddle or degenerate by the signs of the
+    Hessian's eigenvalues. With --box, Newton's method runs from a grid of starts and every
+    distinct stationary point found is listed. Exit code 1 when no stationary point was
+    found.
+    """
+    from .classroom import critical as crit
+
+    if (near is None) == (box is None):
+        raise UsageError("give one of --near or --box")
+    text = _read_expr(expr)
+    c = crit.critical_point(text, near, variables, steps=steps) if near is not None \
+        else crit.stationary_points(text, box, variables)
+    _emit(lambda: render_classroom.render_critical(c, fmt, steps=steps))
+    found = [p for p in c.points if p.kind != "not stationary"]
+    raise click.exceptions.Exit(EXIT_OK if found else EXIT_DISAGREE)
 
 
 if __name__ == "__main__":

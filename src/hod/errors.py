@@ -28,6 +28,8 @@ ARGUMENTS = {
     "rtol": Spelling("rtol", "rtol={}"),
     "atol": Spelling("atol", "atol={}"),
     "timeout": Spelling("timeout", "timeout={}"),
+    "box": Spelling("box", 'box="{}"'),
+    "range": Spelling("range", 'range="{}"'),
 }
 
 

@@ -197,3 +197,147 @@ def _latex_var(name):
 
 def _latex_comment(text):
     return text.replace("\n", " ")
+
+
+# =========================================================================================
+# Matrices (the Hessian laid out as a matrix, wrapped by blocks of columns)
+# =========================================================================================
+
+def print_matrix(console, names, matrix, row_names=None, digits=None):
+    """``matrix`` as a table with the variables as column headers and row labels; when it
+    is wider than the console, in blocks of columns (each block a table)."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    row_names = row_names or names
+    label = max([len(r) for r in row_names] + [0])
+    for d in ([digits] if digits else _DIGITS):
+        cells = [[number(x, d) for x in row] for row in matrix]
+        cell = max([len(c) for row in cells for c in row] + [len(n) for n in names] + [1])
+        per_block = max(1, (console.width - label) // (cell + 3))
+        if per_block >= min(len(names), 3) or d == _DIGITS[-1]:
+            break
+    for start in range(0, len(names), per_block):
+        cols = range(start, min(start + per_block, len(names)))
+        if len(names) > per_block:
+            console.print(Text(f"columns {start + 1}-{cols[-1] + 1} of {len(names)}",
+                               style="dim"))
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table.add_column("", no_wrap=True)
+        for j in cols:
+            table.add_column(names[j], justify="right", no_wrap=True, min_width=cell)
+        for i, row in enumerate(cells):
+            table.add_row(Text(row_names[i]), *(Text(row[j]) for j in cols))
+        console.print(table)
+    return d
+
+
+def latex_matrix(matrix):
+    """A matrix in LaTeX without packages: ``\\left(\\begin{array}{rr} ... \\right)``."""
+    n = len(matrix[0]) if matrix else 0
+    body = r" \\ ".join(" & ".join(latex_number(x) for x in row) for row in matrix)
+    return rf"\left(\begin{{array}}{{{'r' * n}}} {body} \end{{array}}\right)"
+
+
+# =========================================================================================
+# hod critical
+# =========================================================================================
+
+def render_critical(c, fmt, *, steps=False, width=None, color=None):
+    """Write the stationary points ``c`` (a :class:`hod.classroom.critical.Critical`)."""
+    if fmt == "json":
+        click.echo(json.dumps(c.to_dict(steps), indent=2, allow_nan=False))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow([*c.variables, "value", "kind", "eigenvalues", "gradient_max"])
+        for p in c.points:
+            w.writerow([*(fmt_number(p.point[v]) for v in c.variables), fmt_number(p.value),
+                        p.kind, " ".join(fmt_number(e) for e in p.eigenvalues),
+                        fmt_number(max([abs(g) for g in p.gradient] + [0.0]))])
+        click.echo(buf.getvalue(), nl=False)
+    elif fmt == "plain":
+        click.echo("".join(" ".join([*(fmt_number(p.point[v]) for v in c.variables),
+                                     fmt_number(p.value), p.kind]) + "\n"
+                           for p in c.points), nl=False)
+    elif fmt == "latex":
+        click.echo(critical_latex(c))
+    else:
+        critical_table(c, steps=steps, width=width, color=color)
+    if fmt != "table":
+        for note in c.notes:
+            click.echo(f"hod: {note}", err=True)
+
+
+def critical_table(c, *, steps=False, width=None, color=None, file=None):
+    from rich.text import Text
+
+    from .classroom.linalg import meaning
+
+    console = console_for(width, color, file)
+    head = Text()
+    head.append("hod critical  ", style="bold")
+    head.append(c.expression, style="bold cyan")
+    if c.box is not None:
+        head.append("  in " + ", ".join(f"{k} = {fmt_number(lo)}..{fmt_number(hi)}"
+                                        for k, (lo, hi) in c.box.items()))
+    console.print(head)
+    names = c.variables
+    if c.box is not None:
+        console.print(Text(f"{len(c.points)} stationary point"
+                           f"{'s' if len(c.points) != 1 else ''} found by Newton's method "
+                           f"from {c.starts} starts, sorted by value"))
+        columns = ["#", *names, "f", "kind"]
+
+        def rows_of(d):
+            return [[str(k), *(number(p.point[v], d) for v in names), number(p.value, d),
+                     p.kind] for k, p in enumerate(c.points, 1)]
+
+        rows, groups, _ = fit(columns, rows_of, console.width)
+        if rows:
+            print_tables(console, columns, rows, groups)
+        for note in c.notes:
+            console.print(Text(f"! {note}", style="bold yellow"))
+        return
+    p = c.points[0]
+    if steps and p.steps:
+        console.print(Text("Newton's method: x <- x - H(x)^-1 grad f(x)", style="bold"))
+        columns = ["step", *names, "f", "|grad f|"]
+
+        def rows_of(d):
+            return [[str(k), *(number(s.point[v], d) for v in names), number(s.value, d),
+                     f"{s.gradient_norm:.1e}" if s.gradient_norm else "0"]
+                    for k, s in enumerate(p.steps)]
+
+        rows, groups, _ = fit(columns, rows_of, console.width)
+        print_tables(console, columns, rows, groups)
+        console.print()
+    console.print(Text("point: " + ", ".join(f"{v} = {number(p.point[v])}" for v in names)),
+                  no_wrap=True, overflow="fold")
+    console.print(Text(f"f = {number(p.value)}"))
+    console.print(Text("gradient: " + ", ".join(f"{g:.1e}" if g else "0"
+                                                for g in p.gradient)))
+    console.print(Text("Hessian:"))
+    print_matrix(console, names, p.hessian)
+    console.print(Text("eigenvalues: " + ", ".join(number(e, 12) for e in p.eigenvalues)))
+    console.print(Text(f"{p.definiteness}: {meaning(p.definiteness)}"))
+    style = "bold green" if p.kind != "not stationary" else "bold yellow"
+    console.print(Text(f"kind: {p.kind}", style=style))
+    for note in c.notes:
+        console.print(Text(f"! {note}", style="bold yellow"))
+
+
+def critical_latex(c):
+    from .classroom.linalg import meaning  # noqa: F401  (the words are in the table)
+
+    lines = [f"% hod critical: {_latex_comment(c.expression)}", r"\begin{itemize}"]
+    for p in c.points:
+        where = r",\; ".join(f"{_latex_var(v)} = {latex_number(p.point[v])}"
+                             for v in c.variables)
+        eigs = ", ".join(latex_number(e, 12) for e in p.eigenvalues)
+        lines.append(rf"\item {p.kind}: ${where}$, $f = {latex_number(p.value)}$, "
+                     rf"$H = {latex_matrix(p.hessian)}$, eigenvalues ${eigs}$ "
+                     f"({p.definiteness})")
+    lines.append(r"\end{itemize}")
+    return "\n".join(lines)

@@ -122,7 +122,7 @@ def trace(expr, point, wrt=None, variables=None):
 
     >>> t = hod.trace("log(x1) + x1*x2 - sin(x2)", "x1=2,x2=5")
     >>> [(n.name, n.formula) for n in t.nodes]
-    [('v-1', 'x1'), ('v0', 'x2'), ('v1', 'log(v-1)'), ('v2', 'v-1 * v0'), ('v3', 'sin(v0)'), ('v4', 'v1 + v2'), ('v5', 'v4 - v3')]
+    [('v-1', 'x1'), ('v0', 'x2'), ('v1', 'log(v-1)'), ('v2', 'v-1 * v0'), ('v3', 'v1 + v2'), ('v4', 'sin(v0)'), ('v5', 'v3 - v4')]
     >>> round(t.value, 3), [round(g, 3) for g in t.gradient]
     (11.652, [5.5, 1.716])
     """
