@@ -39,6 +39,7 @@ from .errors import DomainError, HodError, HodWarning, NonDifferentiableError, P
 from .ops import *  # noqa: F401,F403  (every public operation: hod.sin, hod.reduce_sum, ...)
 from .taylor_mode import derivative, derivative_tensor, partial, taylor
 from .classroom.critical import critical_point, stationary_points
+from .classroom.graph import expression_graph
 from .classroom.trace import Trace, trace
 
 __version__ = "0.1.0"
@@ -55,7 +56,7 @@ __all__ = [
     # cross-checked derivatives at points (the command's library)
     "check_gradient", "check_hessian", "check_jacobian", "check_diff", "check_taylor", "Report",
     # classroom views
-    "trace", "Trace", "critical_point", "stationary_points",
+    "trace", "Trace", "critical_point", "stationary_points", "expression_graph",
     # errors
     "HodError", "UsageError", "ParseError", "DomainError", "NonDifferentiableError",
     "HodWarning",

@@ -478,5 +478,32 @@ def critical_command(expr, near, box, steps, variables, fmt):
     raise click.exceptions.Exit(EXIT_OK if found else EXIT_DISAGREE)
 
 
+@view_command("graph", [
+    'hod graph "sin(x)*sin(x) + x*y"',
+    'hod graph "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5',
+    'hod graph "exp(-x**2/2)" --format dot > graph.dot'])
+@click.argument("expr", metavar="EXPR")
+@click.option("--at", "point", metavar="NAME=VALUE,...",
+              help="Show each node's value and adjoint at this point.")
+@click.option("--vars", "variables", metavar="X,Y,...",
+              help="Variable order (default: sorted by name).")
+@click.option("--format", "fmt", type=click.Choice(render_classroom.GRAPH_FORMATS),
+              default="table", show_default=True,
+              help="table: a tree; plain: the tree in ASCII; dot: Graphviz; json; latex.")
+@at_the_edge
+def graph_command(expr, point, variables, fmt):
+    """The expression graph of EXPR: a tree in the terminal, or Graphviz DOT.
+
+    Each node is named as in hod trace (v1, v2, ... in evaluation order). A subexpression
+    used twice is one node: the tree draws it in full once and names it after that; DOT
+    draws it once with several edges. With --at, each node shows its value and its adjoint
+    df/d(node).
+    """
+    from .classroom.graph import expression_graph
+
+    g = expression_graph(_read_expr(expr), point, variables)
+    _emit(lambda: render_classroom.render_graph(g, fmt))
+
+
 if __name__ == "__main__":
     main()

@@ -341,3 +341,138 @@ def critical_latex(c):
                      f"({p.definiteness})")
     lines.append(r"\end{itemize}")
     return "\n".join(lines)
+
+
+# =========================================================================================
+# hod graph
+# =========================================================================================
+
+GRAPH_FORMATS = ("table", "plain", "dot", "json", "latex")
+
+
+def render_graph(g, fmt, *, width=None, color=None):
+    """Write expression graph ``g`` (a :class:`hod.classroom.graph.ExpressionGraph`)."""
+    if fmt == "json":
+        click.echo(json.dumps(g.to_dict(), indent=2, allow_nan=False))
+    elif fmt == "dot":
+        click.echo(graph_dot(g))
+    elif fmt == "latex":
+        click.echo(graph_latex(g))
+    elif fmt == "plain":
+        click.echo("\n".join(graph_tree_lines(g, ascii_only=True, width=10**6)))
+    else:
+        from rich.text import Text
+
+        console = console_for(width, color)
+        head = Text()
+        head.append("hod graph  ", style="bold")
+        head.append(g.expression, style="bold cyan")
+        if g.point is not None:
+            head.append(f"  at {_point_text(g.point)}")
+        console.print(head)
+        for line in graph_tree_lines(g, width=console.width):
+            console.print(Text(line), no_wrap=True, overflow="ignore", crop=False)
+        if g.point is not None:
+            console.print(Text("value = the node's value; adjoint = df/d(node) (reverse mode)",
+                               style="dim"))
+
+
+def graph_tree_lines(g, ascii_only=False, width=80):
+    """The graph as a tree from its root: each shared node drawn in full once, then named
+    (``v1 (above)``); values and adjoints after the label, or on the next line when the
+    line would be wider than ``width`` (a number is never split)."""
+    by_name = {n.name: n for n in g.nodes}
+    tee, last, bar, gap = ("|-- ", "`-- ", "|   ", "    ") if ascii_only else \
+        ("├── ", "└── ", "│   ", "    ")
+    lines, drawn = [], set()
+    uses = {}
+    for n in g.nodes:
+        for c in n.children:
+            uses[c] = uses.get(c, 0) + 1
+    stack = [(g.root.name, "", "", True)]
+    while stack:
+        name, prefix, child_prefix, is_root = stack.pop()
+        n = by_name[name]
+        label = f"{n.name}  {n.text}" if n.op != "const" else n.text
+        shared = uses.get(name, 0) > 1 and n.op not in ("const",) and not n.name.startswith("c")
+        if name in drawn and n.children:
+            lines.append(f"{prefix}{n.name} (above)")
+            continue
+        if shared and n.children:
+            label += "  (shared)"
+        drawn.add(name)
+        numbers = ""
+        if n.value is not None and n.op != "const":
+            numbers = f"= {number(n.value)}   adjoint {number(n.adjoint)}"
+        line = prefix + label
+        if numbers and len(line) + 3 + len(numbers) <= width:
+            lines.append(f"{line}   {numbers}")
+        elif numbers:
+            lines.append(line)
+            below = child_prefix + (bar if n.children else gap)
+            if len(below) + len(numbers) <= width:
+                lines.append(below + numbers)
+            else:
+                lines += [f"{below}= {number(n.value)}", f"{below}adjoint {number(n.adjoint)}"]
+        else:
+            lines.append(line)
+        kids = n.children
+        for i in range(len(kids) - 1, -1, -1):
+            end = i == len(kids) - 1
+            stack.append((kids[i], child_prefix + (last if end else tee),
+                          child_prefix + (gap if end else bar), False))
+    return lines
+
+
+def graph_dot(g):
+    """Graphviz DOT: one node per graph node (a shared node once, with several edges), edges
+    from each argument to its operation."""
+    out = ["digraph hod {", "  rankdir=BT;", '  node [shape=box, fontname="Helvetica"];',
+           f"  label={json.dumps(g.expression)}; labelloc=t;"]
+    for n in g.nodes:
+        text = n.text if n.op == "const" else f"{n.name}: {n.text}"
+        if n.value is not None and n.op != "const":
+            text += f"\\n= {number(n.value, 12)}\\nadjoint {number(n.adjoint, 12)}"
+        shape = ", shape=ellipse" if not n.children else ""  # inputs and constants
+        out.append(f'  {_dot_id(n.name)} [label="{_dot_escape(text)}"{shape}];')
+    for n in g.nodes:
+        for k, c in enumerate(n.children):
+            arg = f' [label="{k + 1}"]' if len(n.children) > 1 and n.op in (
+                "subtract", "divide", "power", "atan2") else ""
+            out.append(f"  {_dot_id(c)} -> {_dot_id(n.name)}{arg};")
+    out.append("}")
+    return "\n".join(out)
+
+
+def _dot_id(name):
+    return "n_" + name.replace("-", "m")
+
+
+def _dot_escape(text):
+    return text.replace('"', '\\"')
+
+
+def graph_latex(g):
+    """The graph as its evaluation list in LaTeX: one line per operation."""
+    from .expr.graph import Expr, var
+    from .expr.latex import formula
+
+    lines = [f"% hod graph: {_latex_comment(g.expression)}", r"\[", r"\begin{array}{rcl}"]
+    for n in g.nodes:
+        if n.op == "const":
+            continue
+        name = f"v_{{{n.name[1:]}}}"
+        if not n.children:
+            rhs = _latex_var(n.text)
+        else:
+            args = [f"v_{{{c[1:]}}}" if c.startswith("v") else
+                    next(m.text for m in g.nodes if m.name == c) for c in n.children]
+            rhs = formula(Expr(n.op, [var(a) for a in args]), args, latex=True)
+        tail = ""
+        if n.value is not None:
+            tail = rf" & = & {latex_number(n.value)}"
+        lines.append(f"{name} & = & {rhs}{tail} \\\\")
+    lines += [r"\end{array}", r"\]"]
+    if g.point is not None:
+        lines[2] = r"\begin{array}{rcl@{\quad}rcl}"
+    return "\n".join(lines)
