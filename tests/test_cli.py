@@ -459,7 +459,9 @@ def test_the_lowest_nonzero_exit_code_wins():
 # =========================================================================================
 
 @pytest.mark.parametrize("args,message", [
-    (["grad", "x"], "hod: error: no value for x: give every variable a value, e.g. --at x=..."),
+    # (without --at at all, grad prints the gradient as formulas: test_classroom_formulas)
+    (["grad", "x*y", "--at", "x=1"],
+     "hod: error: no value for y: give every variable a value, e.g. --at x=...,y=..."),
     (["grad", "x", "--at", "x=1,z=2"], "hod: error: --at gives a value for z, which is not a "
      "variable of the expression (variables: x; add it with --vars)"),
     (["grad", "x", "--at", "x=abc"], "hod: error: --at x=abc: the value must be a finite "

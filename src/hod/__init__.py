@@ -40,6 +40,7 @@ from .ops import *  # noqa: F401,F403  (every public operation: hod.sin, hod.red
 from .taylor_mode import derivative, derivative_tensor, partial, taylor
 from .classroom.critical import critical_point, stationary_points
 from .classroom.graph import expression_graph
+from .classroom.symbolic import symbolic_derivative, symbolic_gradient, symbolic_hessian
 from .classroom.trace import Trace, trace
 
 __version__ = "0.1.0"
@@ -57,6 +58,7 @@ __all__ = [
     "check_gradient", "check_hessian", "check_jacobian", "check_diff", "check_taylor", "Report",
     # classroom views
     "trace", "Trace", "critical_point", "stationary_points", "expression_graph",
+    "symbolic_derivative", "symbolic_gradient", "symbolic_hessian",
     # errors
     "HodError", "UsageError", "ParseError", "DomainError", "NonDifferentiableError",
     "HodWarning",

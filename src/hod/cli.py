@@ -224,6 +224,20 @@ def _finish(report, fmt):
     raise click.exceptions.Exit(code)
 
 
+def _formulas(kind, expr, variables, fmt, timeout, wrt=None, order=None):
+    """grad, hessian and diff without --at: the derivative as a formula (SymPy)."""
+    from .classroom import symbolic
+
+    if kind == "diff":
+        f = symbolic.symbolic_derivative(expr, wrt, order, variables, timeout=timeout)
+    elif kind == "grad":
+        f = symbolic.symbolic_gradient(expr, variables, timeout=timeout)
+    else:
+        f = symbolic.symbolic_hessian(expr, variables, timeout=timeout)
+    _emit(lambda: render_classroom.render_formulas(f, fmt))
+    raise click.exceptions.Exit(EXIT_OK)
+
+
 def _opts(check, rtol, atol, timeout):
     return {"check": check, "rtol": rtol, "atol": atol, "timeout": timeout}
 
@@ -262,6 +276,7 @@ def main():
 @main.command(cls=ExprCommand, epilog=_epilog([
     'hod grad "2*x**3 + 5*y**2" --at x=5,y=2',
     'hod grad "sin(x)*y" --at x=0,y=1 --at x=pi/2,y=1 --format plain',
+    'hod grad "x**2*y + exp(y)"',
     'echo "log(x) + z" | hod grad - --at x=2,z=1 --vars z,x --format json']))
 @input_options
 @output_options
@@ -270,8 +285,11 @@ def grad(expr, points, variables, fmt, check, rtol, atol, timeout):
     """The value and gradient of EXPR at each --at point.
 
     The table shows f and every partial derivative; plain prints, per point, one line: the
-    value, then the gradient in variable order.
+    value, then the gradient in variable order. Without --at, the gradient as formulas
+    (SymPy, simplified).
     """
+    if not points:
+        return _formulas("grad", _read_expr(expr), variables, fmt, timeout)
     report = checks.gradient(_read_expr(expr), list(points) or None, variables,
                               **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
@@ -280,7 +298,8 @@ def grad(expr, points, variables, fmt, check, rtol, atol, timeout):
 @main.command(cls=ExprCommand, epilog=_epilog([
     'hod hessian "2*x**3 + 5*y**2 + 11*x*y + 5" --at x=5,y=2',
     'hod hessian "x*y*z" --at x=1,y=2,z=3 --format plain',
-    'hod hessian "exp(x)*cos(y)" --at x=0,y=0 --format csv']))
+    'hod hessian "exp(x)*cos(y)" --at x=0,y=0 --format csv',
+    'hod hessian "x**2*y + exp(y)"']))
 @input_options
 @output_options
 @at_the_edge
@@ -288,8 +307,11 @@ def hessian(expr, points, variables, fmt, check, rtol, atol, timeout):
     """The Hessian matrix (with the value and gradient) of EXPR at each --at point.
 
     The Hessian is the Jacobian of the gradient, by nested tapes. plain prints the Hessian,
-    one line per row, with an empty line between points.
+    one line per row, with an empty line between points. Without --at, the Hessian as
+    formulas (SymPy, simplified).
     """
+    if not points:
+        return _formulas("hessian", _read_expr(expr), variables, fmt, timeout)
     report = checks.hessian(_read_expr(expr), list(points) or None, variables,
                              **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)
@@ -299,7 +321,8 @@ def hessian(expr, points, variables, fmt, check, rtol, atol, timeout):
     'hod diff "x**3*y**2" --wrt x,y,y --at x=2,y=1',
     'hod diff "exp(sin(x))" --wrt x --order 5 --at x=0.5',
     'hod diff "exp(sin(x))" --wrt x --order 100 --at x=0.5 --timeout 3',
-    'hod diff "sin(x)" --at x=0 --at x=1 --format plain']))
+    'hod diff "sin(x)" --at x=0 --at x=1 --format plain',
+    'hod diff "sin(x)*exp(x)" --wrt x --order 10']))
 @input_options
 @click.option("--wrt", metavar="X,Y,...",
               help="The variables to differentiate by, one per differentiation: x,y,y is "
@@ -313,7 +336,8 @@ def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
     """One derivative of EXPR, of any order, at each --at point.
 
     --wrt x,y,y gives the mixed partial d3f/dx dy2; --wrt x --order 5 the fifth derivative
-    in x. plain prints one number per point.
+    in x. plain prints one number per point. Without --at, the derivative as a formula
+    (SymPy, simplified).
 
     hod computes it by Taylor mode (its cost grows like the square of the order). The table
     shows nested tapes beside it while they fit in their time budget (their cost grows about
@@ -321,6 +345,8 @@ def diff(expr, points, variables, wrt, order, fmt, check, rtol, atol, timeout):
     SymPy's value. Where SymPy does not finish within --timeout, a numeric derivative (mpmath,
     from values of EXPR alone, with its estimated error) checks instead.
     """
+    if not points:
+        return _formulas("diff", _read_expr(expr), variables, fmt, timeout, wrt, order)
     report = checks.diff(_read_expr(expr), wrt, list(points) or None, variables,
                           order=order, **_opts(check, rtol, atol, timeout))
     _finish(report, fmt)

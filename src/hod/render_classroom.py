@@ -476,3 +476,140 @@ def graph_latex(g):
     if g.point is not None:
         lines[2] = r"\begin{array}{rcl@{\quad}rcl}"
     return "\n".join(lines)
+
+
+# =========================================================================================
+# Formulas (grad, hessian, diff without --at)
+# =========================================================================================
+
+def render_formulas(f, fmt, *, width=None, color=None):
+    """Write symbolic derivatives ``f`` (a :class:`hod.classroom.symbolic.Formulas`)."""
+    if fmt == "json":
+        click.echo(json.dumps(f.to_dict(), indent=2, allow_nan=False))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["derivative", "symbolic_form"])
+        for e in f.entries:
+            w.writerow([e.label, e.text])
+        click.echo(buf.getvalue(), nl=False)
+    elif fmt == "plain":
+        click.echo("".join(e.text + "\n" for e in f.entries), nl=False)
+    elif fmt == "latex":
+        click.echo(formulas_latex(f))
+    else:
+        from rich.table import Table
+        from rich.text import Text
+
+        console = console_for(width, color)
+        head = Text()
+        head.append(f"hod {f.derivative}  ", style="bold")
+        head.append(f.expression, style="bold cyan")
+        head.append("  (symbolic, by SymPy" + (", simplified)" if f.simplified else ")"))
+        console.print(head)
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True)
+        grid.add_column()
+        for e in f.entries:
+            grid.add_row(Text(e.label), Text("= " + e.math))
+        console.print(grid)
+        for note in f.notes:
+            console.print(Text(f"! {note}", style="bold yellow"))
+    if fmt != "table":
+        for note in f.notes:
+            click.echo(f"hod: {note}", err=True)
+
+
+def formulas_latex(f):
+    lines = [f"% hod {f.derivative}: {_latex_comment(f.expression)} (symbolic, by SymPy)"]
+    if len(f.shape) == 2:
+        n = f.shape[1]
+        rows = [f.entries[i:i + n] for i in range(0, len(f.entries), n)]
+        body = r" \\ ".join(" & ".join(e.latex for e in row) for row in rows)
+        lines.append(rf"\[ H = \left(\begin{{array}}{{{'c' * n}}} {body} \end{{array}}\right) \]")
+    elif len(f.shape) == 1:
+        body = r",\; ".join(e.latex for e in f.entries)
+        lines.append(rf"\[ \nabla f = \left({body}\right) \]")
+    else:
+        e = f.entries[0]
+        lines.append(rf"\[ {e.latex_label} = {e.latex} \]")
+    return "\n".join(lines)
+
+
+# =========================================================================================
+# LaTeX of the checked reports (grad, hessian, diff, jacobian, taylor)
+# =========================================================================================
+
+def report_latex(report):
+    """A checked report (:class:`hod.check.Report`) as a LaTeX fragment: per point, a
+    tabular of the derivatives (symbols, symbolic forms, hod's values, the reference's, the
+    check), then the verdict."""
+    from .render import point_text, verdict
+
+    out = [f"% hod {report.derivative}: {_latex_comment(report.expression)}"]
+    for r in report.results:
+        where = r",\; ".join(f"{_latex_var(k)} = {latex_number(v)}" for k, v in r.point.items())
+        out.append(rf"\noindent At ${where}$:\\[1ex]" if where else r"\noindent")
+        checked = report.checked
+        cols = "llr" + ("rl" if checked else "")
+        out += [rf"\begin{{tabular}}{{{cols}}}", r"\hline",
+                "derivative & symbolic form & hod" + (" & reference & check" if checked
+                                                      else "") + r" \\", r"\hline"]
+        for c in r.components:
+            ref = c.symbolic if c.symbolic is not None else c.numeric
+            cells = [f"${latex_label(c.ascii_label)}$", _latex_form(c.form),
+                     f"${latex_number(c.tape)}$"]
+            if checked:
+                cells += [f"${latex_number(ref)}$" if ref is not None else "", c.check]
+            out.append(" & ".join(cells) + r" \\")
+        out += [r"\hline", r"\end{tabular}"]
+        if r.polynomial is not None:
+            out.append(rf"\[ {report.wrt[0]} \mapsto {_latex_form(r.polynomial, math=True)} \]")
+        kind, text, _ = verdict(report, r)
+        out.append(rf"\par\noindent\textbf{{{_latex_escape(kind)}}}: {_latex_escape(text)}")
+        out.append(f"% at {point_text(r.point)}")
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def latex_label(label):
+    """``d2f/dx dy`` -> ``\\frac{\\partial^{2} f}{\\partial x \\partial y}``; ``f`` and
+    ``c3`` (Taylor coefficients) as ``f`` and ``c_{3}``; ``f1`` and ``df1/dx`` too."""
+    import re
+
+    m = re.fullmatch(r"d(\d*)(\w+)/(.+)", label)
+    if not m:
+        m2 = re.fullmatch(r"([A-Za-z]+)(\d+)", label)
+        return f"{m2.group(1)}_{{{m2.group(2)}}}" if m2 else _latex_escape(label)
+    n, f, bottom = m.groups()
+    fm = re.fullmatch(r"([A-Za-z]+)(\d+)", f)
+    f = f"{fm.group(1)}_{{{fm.group(2)}}}" if fm else f
+    parts = []
+    for piece in bottom.split():
+        pm = re.fullmatch(r"d([A-Za-z_]\w*?)(\d*)", piece)
+        if not pm:
+            return _latex_escape(label)
+        v, k = pm.groups()
+        parts.append(rf"\partial {_latex_var(v)}" + (f"^{{{k}}}" if k else ""))
+    top = rf"\partial^{{{n}}} {f}" if n else rf"\partial {f}"
+    return rf"\frac{{{top}}}{{{' '.join(parts)}}}"
+
+
+def _latex_form(form, math=False):
+    """A symbolic form (text in hod's language where it parses, else typewriter text)."""
+    if not form:
+        return ""
+    try:
+        from .expr.latex import to_latex
+        from .expr.parser import parse
+
+        tex = to_latex(parse(form))
+        return tex if math else f"${tex}$"
+    except Exception:  # noqa: BLE001 - SymPy's spellings hod does not read: shown verbatim
+        return rf"\texttt{{{_latex_escape(form)}}}"
+
+
+def _latex_escape(text):
+    repl = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}",
+            "#": r"\#", "&": r"\&", "%": r"\%", "$": r"\$", "~": r"\~{}"}
+    return "".join(repl.get(ch, ch) for ch in text)
