@@ -96,3 +96,9 @@ def test_views_import_neither_sympy_nor_matplotlib():
     assert imports_after(["critical", "x**2 - y**2", "--box", "x=-1:1,y=-1:1"]) == "0 []"
     assert imports_after(["grad", SEED, "--at", "x=5,y=2", "--no-check", "--format",
                           "latex"]) == "0 []"
+
+
+def test_taylor_polynomial_writes_each_coefficient_as_the_coefficient_list_does():
+    r = hod.check_taylor("tan(x)", {"x": 0}, order=15).results[0]
+    assert r.forms[15] == "929569/638512875"
+    assert r.polynomial.endswith("+ 929569*x**15/638512875")

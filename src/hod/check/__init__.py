@@ -151,7 +151,20 @@ def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=
     nested = engines["nested"](task, settings.timeout) if check and kind.nested else None
     if refs is not None:
         refs.collect()
-    return assemble(task, hod, nested, refs, settings)
+    report = assemble(task, hod, nested, refs, settings)
+    _exact_polynomials(report)
+    return report
+
+
+def _exact_polynomials(report):
+    """Taylor polynomials with SymPy's exact coefficients where it gave fractions, so that
+    the polynomial and the coefficient list write each coefficient the same way."""
+    from ..text import polynomial_text
+
+    for r in report.results:
+        if r.polynomial is not None and r.forms:
+            var = report.wrt[0]
+            r.polynomial = polynomial_text(r.result, var, r.point[var], exact=r.forms)
 
 
 __all__ = [
