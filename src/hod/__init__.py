@@ -16,6 +16,7 @@ The package is layered; imports point down this list:
 * :mod:`hod.taylor_mode`: Taylor series, high-order derivatives and mixed partials;
 * :mod:`hod.ball`: certified values and derivatives (ball arithmetic, adaptive precision);
 * :mod:`hod.check` (with :mod:`hod.check.numeric`): hod's numbers beside their references;
+* :mod:`hod.classroom`: views for teaching (trace, graph, critical points, plots);
 * :mod:`hod.render`, :mod:`hod.cli`: formatting, and the ``hod`` command.
 """
 
@@ -39,6 +40,10 @@ from .engine.tensor import Tensor, Variable, constant, convert_to_tensor
 from .errors import DomainError, HodError, HodWarning, NonDifferentiableError, ParseError, UsageError
 from .ops import *  # noqa: F401,F403  (every public operation: hod.sin, hod.reduce_sum, ...)
 from .taylor_mode import derivative, derivative_tensor, partial, taylor
+from .classroom.critical import critical_point, stationary_points
+from .classroom.graph import expression_graph
+from .classroom.symbolic import symbolic_derivative, symbolic_gradient, symbolic_hessian
+from .classroom.trace import Trace, trace
 
 __version__ = "0.1.0"
 
@@ -55,6 +60,9 @@ __all__ = [
     "certify", "Enclosure",
     # cross-checked derivatives at points (the command's library)
     "check_gradient", "check_hessian", "check_jacobian", "check_diff", "check_taylor", "Report",
+    # classroom views
+    "trace", "Trace", "critical_point", "stationary_points", "expression_graph",
+    "symbolic_derivative", "symbolic_gradient", "symbolic_hessian",
     # errors
     "HodError", "UsageError", "ParseError", "DomainError", "NonDifferentiableError",
     "HodWarning",

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import re
 import sys
 
 import click
 
-from . import __version__, render
+from . import __version__, render, render_classroom
 from . import check as checks
 from .errors import (
     DomainError, HodError, NonDifferentiableError, ParseError, Spelling, UsageError,
@@ -54,6 +55,8 @@ FLAGS = {
     "timeout": Spelling("--timeout", "--timeout {}"),
     "check": Spelling("--check", "--check {}"),
     "digits": Spelling("--digits", "--digits {}"),
+    "box": Spelling("--box", "--box {}"),
+    "range": Spelling("--range", "--range {}"),
 }
 
 EXIT_CODES_HELP = """\b
@@ -266,6 +269,20 @@ def _finish(report, fmt):
     raise click.exceptions.Exit(code)
 
 
+def _formulas(kind, expr, variables, fmt, timeout, wrt=None, order=None):
+    """grad, hessian and diff without --at: the derivative as a formula (SymPy)."""
+    from .classroom import symbolic
+
+    if kind == "diff":
+        f = symbolic.symbolic_derivative(expr, wrt, order, variables, timeout=timeout)
+    elif kind == "grad":
+        f = symbolic.symbolic_gradient(expr, variables, timeout=timeout)
+    else:
+        f = symbolic.symbolic_hessian(expr, variables, timeout=timeout)
+    _emit(lambda: render_classroom.render_formulas(f, fmt))
+    raise click.exceptions.Exit(EXIT_OK)
+
+
 def _opts(check, no_check, digits, rtol, atol, timeout):
     return {"check": False if no_check else check, "digits": digits, "rtol": rtol,
             "atol": atol, "timeout": timeout}
@@ -310,6 +327,7 @@ def main():
 @main.command(cls=ExprCommand, epilog=_epilog([
     'hod grad "2*x**3 + 5*y**2" --at x=5,y=2',
     'hod grad "sin(x)*y" --at x=0,y=1 --at x=pi/2,y=1 --format plain',
+    'hod grad "x**2*y + exp(y)"',
     'echo "log(x) + z" | hod grad - --at x=2,z=1 --vars z,x --format json']))
 @input_options
 @output_options
@@ -318,8 +336,11 @@ def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, time
     """The value and gradient of EXPR at each --at point.
 
     The table shows f and every partial derivative; plain prints, per point, one line: the
-    value, then the gradient in variable order.
+    value, then the gradient in variable order. Without --at, the gradient as formulas
+    (SymPy, simplified).
     """
+    if not points:
+        return _formulas("grad", _read_expr(expr), variables, fmt, timeout)
     report = checks.gradient(_read_expr(expr), list(points) or None, variables,
                               **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
@@ -328,7 +349,8 @@ def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, time
 @main.command(cls=ExprCommand, epilog=_epilog([
     'hod hessian "2*x**3 + 5*y**2 + 11*x*y + 5" --at x=5,y=2',
     'hod hessian "x*y*z" --at x=1,y=2,z=3 --format plain',
-    'hod hessian "exp(x)*cos(y)" --at x=0,y=0 --format csv']))
+    'hod hessian "exp(x)*cos(y)" --at x=0,y=0 --format csv',
+    'hod hessian "x**2*y + exp(y)"']))
 @input_options
 @output_options
 @at_the_edge
@@ -336,8 +358,11 @@ def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, t
     """The Hessian matrix (with the value and gradient) of EXPR at each --at point.
 
     The Hessian is the Jacobian of the gradient, by nested tapes. plain prints the Hessian,
-    one line per row, with an empty line between points.
+    one line per row, with an empty line between points. Without --at, the Hessian as
+    formulas (SymPy, simplified).
     """
+    if not points:
+        return _formulas("hessian", _read_expr(expr), variables, fmt, timeout)
     report = checks.hessian(_read_expr(expr), list(points) or None, variables,
                              **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
@@ -347,7 +372,8 @@ def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, t
     'hod diff "x**3*y**2" --wrt x,y,y --at x=2,y=1',
     'hod diff "exp(sin(x))" --wrt x --order 5 --at x=0.5',
     'hod diff "exp(sin(x))" --wrt x --order 100 --at x=0.5 --timeout 3',
-    'hod diff "sin(x)" --at x=0 --at x=1 --format plain']))
+    'hod diff "sin(x)" --at x=0 --at x=1 --format plain',
+    'hod diff "sin(x)*exp(x)" --wrt x --order 10']))
 @input_options
 @click.option("--wrt", metavar="X,Y,...",
               help="The variables to differentiate by, one per differentiation: x,y,y is "
@@ -361,7 +387,8 @@ def diff(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol
     """One derivative of EXPR, of any order, at each --at point.
 
     --wrt x,y,y gives the mixed partial d3f/dx dy2; --wrt x --order 5 the fifth derivative
-    in x. plain prints one number per point.
+    in x. plain prints one number per point. Without --at, the derivative as a formula
+    (SymPy, simplified).
 
     hod computes it by Taylor mode (its cost grows like the square of the order). The table
     shows nested tapes beside it while they fit in their time budget (their cost grows about
@@ -369,6 +396,8 @@ def diff(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol
     SymPy's value. Where SymPy does not finish within --timeout, a numeric derivative (mpmath,
     from values of EXPR alone, with its estimated error) checks instead.
     """
+    if not points:
+        return _formulas("diff", _read_expr(expr), variables, fmt, timeout, wrt, order)
     report = checks.diff(_read_expr(expr), wrt, list(points) or None, variables,
                           order=order, **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
@@ -417,6 +446,140 @@ def taylor(expr, points, variables, wrt, order, fmt, check, no_check, digits, rt
     report = checks.taylor(_read_expr(expr), list(points) or None, variables, wrt=wrt,
                             order=order, **_opts(check, no_check, digits, rtol, atol, timeout))
     _finish(report, fmt)
+
+
+# --- classroom views (hod.classroom; rendered by hod.render_classroom) --------------------
+
+CLASSROOM_EXIT_HELP = """\b
+Exit codes:
+  0   computed
+  2   usage or parse error
+  3   the function is not defined (or not finite) at the point
+  70  internal error (a bug in hod: please report it)
+  130 interrupted (Ctrl-C)"""
+
+
+def _classroom_epilog(examples):
+    return CLASSROOM_EXIT_HELP + "\n\n\b\nExamples:\n" + "\n".join(f"  {e}" for e in examples)
+
+
+def view_format(f):
+    """--format for the classroom views (latex too)."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(render_classroom.FORMATS), default="table",
+        show_default=True,
+        help="table for people; json, csv or plain for scripts; latex for documents.")(f)
+
+
+def _emit(write):
+    try:
+        write()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+#: The commands that are views (hod.classroom), not derivative kinds (hod.check.KINDS).
+VIEWS = []
+
+
+def view_command(name, examples):
+    """Register a classroom view as command ``name``, its help ending with ``examples``."""
+    VIEWS.append(name)
+    return main.command(name, cls=ExprCommand, epilog=_classroom_epilog(examples))
+
+
+@view_command("trace", [
+    'hod trace "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5',
+    'hod trace "sin(x)*sin(x) + x" --at x=1 --format json',
+    'hod trace "x*y + exp(x)" --at x=0,y=2 --wrt y --format latex'])
+@click.argument("expr", metavar="EXPR")
+@click.option("--at", "point", required=True, metavar="NAME=VALUE,...",
+              help="The point: a value for every variable.")
+@click.option("--wrt", metavar="X", help="The variable the tangents are taken along "
+                                           "(forward mode). Default: the first variable.")
+@click.option("--vars", "variables", metavar="X,Y,...",
+              help="Variable order (default: sorted by name).")
+@view_format
+@at_the_edge
+def trace_command(expr, point, wrt, variables, fmt):
+    """The evaluation trace (Wengert list) of EXPR at the point, as textbooks draw it.
+
+    One row per intermediate value: the inputs (v-1, v0, ...), then each operation in
+    evaluation order, written in earlier rows' names, with its value (the forward primal
+    trace), its tangent along --wrt (forward mode) and its adjoint df/dv (reverse mode);
+    then the output and the gradient. A subexpression used twice is one row. The numbers
+    are hod's tape and forward mode.
+    """
+    from .classroom.trace import trace as build
+
+    t = build(_read_expr(expr), point, wrt=wrt, variables=variables)
+    _emit(lambda: render_classroom.render_trace(t, fmt))
+    raise click.exceptions.Exit(EXIT_OK if math.isfinite(t.value) else EXIT_NOT_DEFINED)
+
+
+@view_command("critical", [
+    'hod critical "(x - 1)**2 + 3*(y + 2)**2" --near x=0,y=0 --steps',
+    'hod critical "(x**2 + y - 11)**2 + (x + y**2 - 7)**2" --box x=-5:5,y=-5:5',
+    'hod critical "x**2 - y**2" --near x=0.5,y=0.5 --format json'])
+@click.argument("expr", metavar="EXPR")
+@click.option("--near", metavar="NAME=VALUE,...",
+              help="Start Newton's method here (a value for every variable).")
+@click.option("--box", metavar="NAME=LOW:HIGH,...",
+              help="Search this box from a grid of starts; list every distinct stationary "
+                   "point found, sorted by value.")
+@click.option("--steps", is_flag=True, help="Show Newton's iterations (with --near).")
+@click.option("--vars", "variables", metavar="X,Y,...",
+              help="Variable order (default: sorted by name).")
+@view_format
+@at_the_edge
+def critical_command(expr, near, box, steps, variables, fmt):
+    """A stationary point of EXPR by Newton's method on the gradient, classified.
+
+    Newton's step x <- x - H(x)^-1 grad f(x) uses hod's gradient and Hessian (nested
+    tapes); the point is a minimum, maximum, saddle or degenerate by the signs of the
+    Hessian's eigenvalues. With --box, Newton's method runs from a grid of starts and every
+    distinct stationary point found is listed. Exit code 1 when no stationary point was
+    found.
+    """
+    from .classroom import critical as crit
+
+    if (near is None) == (box is None):
+        raise UsageError("give one of --near or --box")
+    text = _read_expr(expr)
+    c = crit.critical_point(text, near, variables, steps=steps) if near is not None \
+        else crit.stationary_points(text, box, variables)
+    _emit(lambda: render_classroom.render_critical(c, fmt, steps=steps))
+    found = [p for p in c.points if p.kind != "not stationary"]
+    raise click.exceptions.Exit(EXIT_OK if found else EXIT_DISAGREE)
+
+
+@view_command("graph", [
+    'hod graph "sin(x)*sin(x) + x*y"',
+    'hod graph "log(x1) + x1*x2 - sin(x2)" --at x1=2,x2=5',
+    'hod graph "exp(-x**2/2)" --format dot > graph.dot'])
+@click.argument("expr", metavar="EXPR")
+@click.option("--at", "point", metavar="NAME=VALUE,...",
+              help="Show each node's value and adjoint at this point.")
+@click.option("--vars", "variables", metavar="X,Y,...",
+              help="Variable order (default: sorted by name).")
+@click.option("--format", "fmt", type=click.Choice(render_classroom.GRAPH_FORMATS),
+              default="table", show_default=True,
+              help="table: a tree; plain: the tree in ASCII; dot: Graphviz; json; latex.")
+@at_the_edge
+def graph_command(expr, point, variables, fmt):
+    """The expression graph of EXPR: a tree in the terminal, or Graphviz DOT.
+
+    Each node is named as in hod trace (v1, v2, ... in evaluation order). A subexpression
+    used twice is one node: the tree draws it in full once and names it after that; DOT
+    draws it once with several edges. With --at, each node shows its value and its adjoint
+    df/d(node).
+    """
+    from .classroom.graph import expression_graph
+
+    g = expression_graph(_read_expr(expr), point, variables)
+    _emit(lambda: render_classroom.render_graph(g, fmt))
 
 
 if __name__ == "__main__":

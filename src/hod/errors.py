@@ -30,6 +30,8 @@ ARGUMENTS = {
     "timeout": Spelling("timeout", "timeout={}"),
     "check": Spelling("check", 'check="{}"'),
     "digits": Spelling("digits", "digits={}"),
+    "box": Spelling("box", 'box="{}"'),
+    "range": Spelling("range", 'range="{}"'),
 }
 
 

@@ -30,7 +30,7 @@ import click
 from .text import fmt_number
 
 #: The output formats (the command line offers these).
-FORMATS = ("table", "json", "csv", "plain")
+FORMATS = ("table", "json", "csv", "plain", "latex")
 
 # The check column: (unicode mark, ascii mark, style)
 _MARKS = {
@@ -64,6 +64,10 @@ def render(report, fmt, *, width=None, color=None, ascii_only=None):
     elif fmt == "plain":
         click.echo(render_plain(report), nl=False)
         _notes_to_stderr(report)
+    elif fmt == "latex":
+        from .render_classroom import report_latex
+
+        click.echo(report_latex(report))
     else:
         raise ValueError(f"unknown format {fmt!r}")
 

@@ -65,10 +65,20 @@ def coefficient_fraction(c, k):
     return None
 
 
-def polynomial_text(coefficients, var, x0):
+def exact_fraction(form, c):
+    """SymPy's form of a coefficient (``"929569/638512875"``) as a Fraction when it is a
+    rational number within rounding of ``c``; else None."""
+    try:
+        f = fractions.Fraction(str(form).replace(" ", ""))
+    except (ValueError, ZeroDivisionError, TypeError):
+        return None
+    return f if abs(float(f) - c) <= 1e-9 * max(abs(c), 1e-300) or f == c else None
+
+
+def polynomial_text(coefficients, var, x0, exact=None):
     """The Taylor polynomial sum c_k (var - x0)^k as an expression in hod's language, with
-    each coefficient written as a fraction when it is one up to rounding (else 10 significant
-    digits): ``1 + x + x**2/2``, ``0.4794255386 + 0.8775825619*(x - 0.5)``.
+    each coefficient written as a fraction when it is one up to rounding, or when ``exact``
+    (SymPy's forms of the coefficients) gives it as one (else 10 significant digits): ``1 + x + x**2/2``, ``0.4794255386 + 0.8775825619*(x - 0.5)``.
 
     >>> polynomial_text([1.0, 0.0, -0.5], "x", 0.0)
     '1 - x**2/2'
@@ -85,7 +95,8 @@ def polynomial_text(coefficients, var, x0):
         if c == 0:
             continue
         power = "" if k == 0 else base if k == 1 else f"{base}**{k}"
-        frac = coefficient_fraction(c, k)
+        frac = exact_fraction(exact[k], c) if exact and k < len(exact) else None
+        frac = frac if frac is not None else coefficient_fraction(c, k)
         negative = c < 0
         if frac is not None:
             p, q = abs(frac.numerator), frac.denominator
@@ -103,4 +114,28 @@ def polynomial_text(coefficients, var, x0):
     text = ("-" if first_negative else "") + first
     for negative, body in terms[1:]:
         text += (" - " if negative else " + ") + body
+    return text
+
+
+def latex_number(v, digits=15):
+    """A number in LaTeX math: ``2.5``, ``-0.75``, ``1.5 \\cdot 10^{-10}``, ``\\infty``,
+    ``\\mathrm{NaN}``; at most ``digits`` significant digits.
+
+    >>> latex_number(1.5e-10)
+    '1.5 \\\\cdot 10^{-10}'
+    """
+    if isinstance(v, str):  # proven digits, as text: every one is kept
+        mantissa, _, exponent = v.partition("e")
+        return mantissa + (rf" \cdot 10^{{{int(exponent)}}}" if exponent else "")
+    v = float(v)
+    if math.isnan(v):
+        return r"\mathrm{NaN}"
+    if math.isinf(v):
+        return r"\infty" if v > 0 else r"-\infty"
+    text = fmt_number(v)
+    if len(text.lstrip("-").replace(".", "")) > digits or "e" in text:
+        text = format(v, f".{digits}g")
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
     return text

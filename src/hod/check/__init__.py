@@ -186,7 +186,9 @@ def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=
             wait.phase = "SymPy (the symbolic check)"
             refs.collect(certified_done=certified is not None and all(
                 c.problem is not None or c.resolved for c in certified))
-    return assemble(task, hod, nested, refs, settings, certified)
+    report = assemble(task, hod, nested, refs, settings, certified)
+    _exact_polynomials(report)
+    return report
 
 
 def _digits(digits):
@@ -196,6 +198,17 @@ def _digits(digits):
         raise UsageError("{digits} must be a whole number of significant digits from 1 to "
                          "10000", param="digits")
     return digits
+
+
+def _exact_polynomials(report):
+    """Taylor polynomials with SymPy's exact coefficients where it gave fractions, so that
+    the polynomial and the coefficient list write each coefficient the same way."""
+    from ..text import polynomial_text
+
+    for r in report.results:
+        if r.polynomial is not None and r.forms:
+            var = report.wrt[0]
+            r.polynomial = polynomial_text(r.result, var, r.point[var], exact=r.forms)
 
 
 __all__ = [
