@@ -3,6 +3,9 @@ that look like options, points given in pieces, numbers out of range, standard i
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import os
 import subprocess
 import sys
@@ -99,3 +102,33 @@ def test_reading_from_a_terminal_says_so_on_stderr():
 def test_piped_input_is_read_without_a_word():
     r = invoke("grad", "-", "--at", "x=2", "--format", "plain", "--no-check", input="x**2")
     assert r.stderr == "" and r.stdout == "4 4\n"
+
+
+def test_no_taylor_polynomial_where_a_coefficient_is_not_defined():
+    r = invoke("taylor", "abs(x)", "--at", "x=0", "--order", "3", "--format", "json")
+    (entry,) = json.loads(r.stdout)["results"]
+    assert entry["polynomial"] is None and entry["status"] == "not differentiable"
+    r = invoke("taylor", "sqrt(x)", "--at", "x=0", "--order", "3", "--format", "json")
+    (entry,) = json.loads(r.stdout)["results"]
+    assert entry["polynomial"] is None and entry["status"] == "derivative undefined"
+    assert entry["result"][0] == 0.0
+    assert entry["warnings"][0] == "derivative not defined here: c1 = inf in Taylor mode"
+    assert "polynomial" not in invoke("taylor", "abs(x)", "--at", "x=0", "--order", "3").stdout
+
+
+@pytest.mark.parametrize("expr, point", [("abs(x)", "x=0"), ("relu(x) + y", "x=0,y=1"),
+                                         ("maximum(x, y)", "x=2,y=2")])
+def test_every_kink_marks_its_derivatives_the_same_way(expr, point):
+    r = invoke("grad", expr, "--at", point, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    derivatives = [row for row in rows if row["derivative"] != "f"]
+    assert derivatives and all(row["check"] == "kink" for row in derivatives)
+    assert r.exit_code == 3
+
+
+def test_negative_zero_is_written_as_zero_in_every_format():
+    assert invoke("grad", "-x", "--at", "x=0", "--format", "plain").stdout == "0 -1\n"
+    data = json.loads(invoke("grad", "-x", "--at", "x=0", "--format", "json").stdout)
+    assert str(data["results"][0]["value"]) == "0.0"
+    assert invoke("grad", "-x", "--at", "x=0", "--format", "csv").stdout.splitlines()[1] \
+        .split(",")[3] == "0"

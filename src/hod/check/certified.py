@@ -73,9 +73,18 @@ def certify_points(task, digits=None, budget=10.0, as_floats=False):
                 part_problems[part] = ("not differentiable", str(e))
             except DomainError as e:
                 part_problems[part] = ("undefined", str(e))
+        if task.kind.name == "taylor" and part_problems.get("result", ("",))[0] == "undefined":
+            # f may be defined where its derivatives are not (sqrt at 0): c0 alone
+            try:
+                c0 = certify(roots, exact, digits=digits, atol=ZERO_WITHIN,
+                             max_seconds=max(end - time.monotonic(), 0.05))
+                parts["result"] = [c0] + [None] * task.order
+            except (DomainError, NonDifferentiableError):
+                pass
         if task.kind.name == "taylor" and "result" in parts:
             parts["value"] = parts["result"][0]
-        if "value" in part_problems or (part_problems and task.kind.name == "taylor"):
+        if "value" in part_problems or ("result" in part_problems and "result" not in parts
+                                        and task.kind.name == "taylor"):
             # f itself is not defined here (or its series, which holds f): the point is
             problem, parts = part_problems.pop("value", None) or part_problems.pop("result"), {}
         elif any(s == "not differentiable" for s, _ in part_problems.values()):

@@ -140,7 +140,11 @@ class _Point:
         has_numeric = any(c.numeric is not None and c.part == "result"
                           for c in self.components)
         value, gradient, result, float64 = self._answers()
-        polynomial = task.kind.polynomial(task, p, result) if self.problem is None else None
+        # a Taylor polynomial only where every coefficient is defined (not at a kink, nor
+        # where a derivative is not)
+        defined = (self.problem is None and not self.kinks and not self.bad_derivatives
+                   and all(c.check not in ("undefined", "kink") for c in self.components))
+        polynomial = task.kind.polynomial(task, p, result) if defined else None
         per_point = task.kind.forms_per_point
         return PointResult(
             point=dict(p), value=value, result=result,
@@ -212,6 +216,11 @@ class _Point:
             agree, note = None, "unchecked"
         elif problem:
             agree, note = None, "undefined"
+        elif kink and not (spec.part == "value" or (self.task.kind.expands
+                                                    and spec.index == (0,))):
+            # every derivative at a kink is marked the same way: its value is hod's
+            # convention (named in the point's warning), not a derivative to check
+            agree, note = None, "kink"
         elif part_problem is not None and enc is None:
             # the enclosure shows this derivative is not defined (or a kink) here
             agree, note = None, "undefined" if part_problem[0] == "undefined" else "kink"
@@ -374,7 +383,10 @@ class _Point:
         if unchecked and sympy_why:
             self.warnings.append(sympy_why)
         elif sympy_why and self.sympy_short:
-            self.notes.append(f"{sympy_why}; checked by the numeric derivative instead")
+            instead = ("; checked by the numeric derivative instead" if "numeric" in self.used
+                       else "; checked by the certified enclosures" if "ball" in self.used
+                       else "")
+            self.notes.append(f"{sympy_why}{instead}")
         num_worker = self.num_worker
         if self.numeric_errors:
             self.notes.append(f"numeric: central differences of values of f computed by mpmath "
