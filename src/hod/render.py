@@ -184,7 +184,7 @@ def verdict(report, r):
 def _notes_to_stderr(report):
     for r in report.results:
         kind, text, said = verdict(report, r)
-        where = point_text(r.point)
+        where = point_text(r.point, r.given)
         if kind in ("bad", "warn"):
             click.echo(f"hod: at {where}: {text}", err=True)
         for w in r.warnings:

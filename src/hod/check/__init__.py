@@ -179,7 +179,9 @@ def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=
             wait.phase = "the certified engine"
             certified = jobs["ball"](task, digits, settings.timeout)
         nested = None
-        if asked and kind.nested:
+        # nested tapes beside Taylor mode, as a second float64 method, where nothing proves
+        # the numbers (with the certified engine they add nothing but time)
+        if asked and kind.nested and certified is None:
             wait.phase = "nested tapes"
             nested = engines["nested"](task, settings.timeout)
         if refs is not None:
