@@ -411,6 +411,55 @@ def output_polynomial(p0, p1, p2=0.0):
     return rule
 
 
+def between_asymptotes(lo, hi, gaps):
+    """Rule family for f' = (f - lo)(hi - f), f between two asymptotes (sigmoid: 0 and 1;
+    tanh: -1 and 1).  ``gaps(u0)`` gives, computed without cancellation,
+    ``(f(u0) - lo, hi - f(u0), lo + hi - 2 f(u0))``.
+
+    Written out as a polynomial (sigmoid' = f - f^2) the derivative cancels twice: where f
+    saturates (at u0 = 40, sigmoid(u0) rounds to 1 and f - f^2 to 0, while sigmoid'(40) is
+    4e-18), and near the midpoint, where P'(f) = 1 - 2 f is a difference of rounded numbers.
+    Here c = P(f) is expanded with those two numbers given accurately: c_0 = (f_0 - lo)(hi -
+    f_0), c_m = (lo + hi - 2 f_0) v_m - sum_{i=1..m-1} v_i v_(m-i), and
+    k v_k = sum_{j=1..k} j u_j c_(k-j), one coefficient at a time.
+    """
+
+    def rule(prim, args, params):
+        u, nb, uf, v0 = _unary(prim, args, params)
+        K = uf.shape[0]
+        v = np.empty_like(uf)
+        v[0] = v0
+        if K > 1:
+            g_lo, g_hi, slope = gaps(uf[0])
+            c = np.empty_like(uf)
+            c[0] = g_lo * g_hi
+            ju = uf * _weights(K, uf.ndim)
+            for k in range(1, K):
+                m = k - 1
+                if m:
+                    cm = slope * v[m]
+                    if m > 1:
+                        cm = cm - _dot(v[1:m], v[m - 1:0:-1])
+                    c[m] = cm
+                v[k] = _dot(ju[1:k + 1], c[k - 1::-1]) / k
+        return Series(v.reshape(u.c.shape), nb)
+
+    rule.__name__ = f"between_asymptotes({lo}, {hi})"
+    rule.__doc__ = f"Taylor rule for f' = (f - {lo})({hi} - f) (see between_asymptotes)."
+    return rule
+
+
+def expm1_rule(prim, args, params):
+    """expm1: the coefficients of exp from order 1 on, with v_0 = expm1(u_0).
+
+    Not the polynomial rule f' = 1 + f: at u_0 = -40, expm1 rounds to -1 and 1 + f to 0,
+    while exp(-40) = 4e-18."""
+    u, nb, uf, v0 = _unary(prim, args, params)
+    v = _exp_flat(uf, np.exp(uf[0]))
+    v[0] = v0
+    return Series(v.reshape(u.c.shape), nb)
+
+
 # --- piecewise primitives ----------------------------------------------------------------
 
 def _select(mask, x, y, shape, nb):

@@ -1,0 +1,85 @@
+"""What float64 can give, hod gives: derivatives at points where a textbook formula loses
+digits (saturation, cancellation, underflow inside a rule, real powers at 0), each checked
+against a 50-digit mpmath reference with a relative tolerance."""
+
+from __future__ import annotations
+
+import warnings
+
+import mpmath
+import numpy as np
+import pytest
+
+import hod
+
+M = mpmath
+
+
+def reference(f, x, n):
+    """The n-th derivative of the mpmath function ``f`` at ``x`` (a decimal string), to 50
+    digits (the numeric differentiation runs at 120 digits so that 50 are right)."""
+    with mpmath.workdps(120):
+        return float(mpmath.diff(f, mpmath.mpf(x), n))
+
+
+def assert_rel(got, want, rtol):
+    got = float(np.asarray(got))
+    assert abs(got - want) <= rtol * abs(want), f"{got!r} vs {want!r}"
+
+
+def sigmoid(x):
+    return 1 / (1 + M.exp(-x))
+
+
+def taylor(f, x, n):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(hod.derivative(f, n)(float(x)).numpy())
+
+
+def tape(f, x, n):
+    for _ in range(n):
+        f = hod.grad(f)
+    return float(np.asarray(f(float(x))))
+
+
+# --- saturation and cancellation in derivative rules --------------------------------------
+
+SATURATING = [
+    # (name, hod function, mpmath function, point, order)
+    ("sigmoid'", hod.sigmoid, sigmoid, "40", 1),
+    ("sigmoid''", hod.sigmoid, sigmoid, "-40", 2),
+    ("sigmoid'' near 0", hod.sigmoid, sigmoid, "-1e-9", 2),
+    ("tanh'", hod.tanh, M.tanh, "13", 1),
+    ("tanh''", hod.tanh, M.tanh, "13", 2),
+    ("tanh''' at -13", hod.tanh, M.tanh, "-13", 3),
+    ("tanh'' near 0", hod.tanh, M.tanh, "1e-9", 2),
+    ("softplus''", hod.softplus, lambda x: M.log(1 + M.exp(x)), "40", 2),
+    ("expm1'' at -40", hod.expm1, M.expm1, "-40", 2),
+    ("acosh' near 1", hod.acosh, M.acosh, "1.0000000001", 1),
+    ("acosh'' near 1", hod.acosh, M.acosh, "1.0000000001", 2),
+    ("atanh' near 1", hod.atanh, M.atanh, "0.9999999999", 1),
+    ("atanh' near -1", hod.atanh, M.atanh, "-0.9999999999", 1),
+    ("asin' near -1", hod.asin, M.asin, "-0.9999999999", 1),
+    ("acos' near 1", hod.acos, M.acos, "0.9999999999", 1),
+]
+
+
+@pytest.mark.parametrize("name, f, mf, x, n", SATURATING, ids=[c[0] for c in SATURATING])
+def test_taylor_mode_keeps_the_digits_where_a_function_saturates(name, f, mf, x, n):
+    # x is given as the float64 nearest the decimal: the reference is taken there
+    xf = float(x)
+    assert_rel(taylor(f, xf, n), reference(mf, xf, n), 1e-12)
+
+
+@pytest.mark.parametrize("name, f, mf, x, n", [c for c in SATURATING if c[4] <= 2],
+                         ids=[c[0] for c in SATURATING if c[4] <= 2])
+def test_nested_tapes_keep_the_digits_where_a_function_saturates(name, f, mf, x, n):
+    xf = float(x)
+    assert_rel(tape(f, xf, n), reference(mf, xf, n), 1e-12)
+
+
+def test_the_hessian_and_taylor_mode_agree_on_softplus_at_40():
+    want = reference(lambda x: M.log(1 + M.exp(x)), 40.0, 2)
+    assert_rel(hod.hessian(lambda v: hod.softplus(v[0]))(np.array([40.0]))[0, 0], want, 1e-12)
+    assert_rel(taylor(hod.softplus, 40.0, 2), want, 1e-12)
