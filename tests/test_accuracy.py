@@ -83,3 +83,27 @@ def test_the_hessian_and_taylor_mode_agree_on_softplus_at_40():
     want = reference(lambda x: M.log(1 + M.exp(x)), 40.0, 2)
     assert_rel(hod.hessian(lambda v: hod.softplus(v[0]))(np.array([40.0]))[0, 0], want, 1e-12)
     assert_rel(taylor(hod.softplus, 40.0, 2), want, 1e-12)
+
+
+# --- no underflow inside a rule -------------------------------------------------------------
+
+AFFINE = [
+    # (name, hod function, the exact derivative as an mpmath expression of x, x, order)
+    ("exp", hod.exp, lambda x: M.exp(x), 180.0, 180),
+    ("exp, 200 at -200", hod.exp, lambda x: M.exp(x), -200.0, 200),
+    ("exp(x/10)", lambda x: hod.exp(x / 10), lambda x: M.exp(x / 10) / M.mpf(10) ** 140, 0.0,
+     140),
+    ("cosh", hod.cosh, lambda x: M.cosh(x), 180.0, 180),
+    ("sinh", hod.sinh, lambda x: M.cosh(x), 180.0, 181),
+    ("sin", hod.sin, lambda x: M.sin(x), 2.0, 200),
+    ("x**1.5 at 1e200", lambda x: x ** 1.5, lambda x: M.mpf("0.75") / M.sqrt(x), 1e200, 2),
+    ("x**1.5 at 1e200, order 3", lambda x: x ** 1.5, lambda x: M.mpf("-0.375") / x ** 1.5,
+     1e200, 3),
+]
+
+
+@pytest.mark.parametrize("name, f, exact, x, n", AFFINE, ids=[c[0] for c in AFFINE])
+def test_affine_fast_paths_do_not_underflow_on_the_way(name, f, exact, x, n):
+    with mpmath.workdps(50):
+        want = float(exact(mpmath.mpf(x)))
+    assert_rel(taylor(f, x, n), want, 1e-12)

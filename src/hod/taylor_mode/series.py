@@ -125,13 +125,17 @@ def _affine(u):
     return u.shape[0] > 2 and not u[2:].any()
 
 
-def _powers_over_factorial(b, K):
-    """b^k / k! for k = 0..K-1 (first axis), by a running product (no overflow in b^k)."""
-    out = np.empty((K,) + np.shape(b))
-    out[0] = 1.0
+def _powers_over_factorial(b, K, scale=1.0):
+    """scale * b^k / k! for k = 0..K-1 (first axis), by a running product that starts from
+    ``scale``: every partial product is a coefficient itself, so none overflows or underflows
+    unless a coefficient does (e^180 * 1/180! is 7e-254, while 1/180! alone is 0 in float64
+    from k = 171 and e^180 * 0 would be 0)."""
+    shape = np.broadcast_shapes(np.shape(b), np.shape(scale))
+    out = np.empty((K,) + shape)
+    out[0] = scale
     if K > 1:
-        ratios = np.multiply.outer(1.0 / np.arange(1, K), np.ones(np.shape(b))) * b
-        out[1:] = np.cumprod(ratios, axis=0)
+        out[1:] = np.multiply.outer(1.0 / np.arange(1, K), np.ones(shape)) * b
+        np.cumprod(out, axis=0, out=out)
     return out
 
 
@@ -145,7 +149,7 @@ def _exp_flat(u, v0):
     if K == 1:
         return v
     if _affine(u):
-        return _powers_over_factorial(u[1], K) * v0
+        return _powers_over_factorial(u[1], K, v0)
     ju = u * _weights(K, u.ndim)
     for k in range(1, K):
         v[k] = _dot(ju[1:k + 1], v[k - 1::-1]) / k
@@ -170,14 +174,20 @@ def _sin_cos_flat(u, hyperbolic=False):
         return s, c
     if _affine(u):
         # sin(a + b t) = sum b^k/k! sin(a + k pi/2) t^k: the phases cycle with period 4.
-        p = _powers_over_factorial(u[1], K)
         if hyperbolic:
-            cyc_s, cyc_c = np.stack([s0, c0]), np.stack([c0, s0])
+            # cosh(a) b^k / k! by one running product (cosh(a) is huge where b^k / k!
+            # underflows), times tanh(a) on the sinh-like phases
+            p = _powers_over_factorial(u[1], K, c0)
+            t = np.tanh(a)
+            cyc_s, cyc_c = np.stack([t, np.ones_like(t)]), np.stack([np.ones_like(t), t])
             idx = np.arange(K) % 2
-        else:
-            cyc_s = np.stack([s0, c0, -s0, -c0])
-            cyc_c = np.stack([c0, -s0, -c0, s0])
-            idx = np.arange(K) % 4
+            s, c = p * cyc_s[idx], p * cyc_c[idx]
+            s[0] = s0
+            return s, c
+        p = _powers_over_factorial(u[1], K)
+        cyc_s = np.stack([s0, c0, -s0, -c0])
+        cyc_c = np.stack([c0, -s0, -c0, s0])
+        idx = np.arange(K) % 4
         return p * cyc_s[idx], p * cyc_c[idx]
     ju = u * _weights(K, u.ndim)
     for k in range(1, K):
@@ -248,9 +258,9 @@ def _pow_flat(u, p, v0):
         # (a + b t)^p = a^p sum_k binom(p, k) (b/a)^k t^k
         r = u[1] / u0
         k = np.arange(1, K, dtype=np.float64)
-        steps = ((p - k + 1.0) / k).reshape((K - 1,) + (1,) * (u.ndim - 1)) * r
-        v[1:] = np.cumprod(steps, axis=0) * v0
-        return v
+        v[1:] = ((p - k + 1.0) / k).reshape((K - 1,) + (1,) * (u.ndim - 1)) * r
+        # one running product from v0 (no underflow of the binomials where v0 is large)
+        return np.cumprod(v, axis=0, out=v)
     ju = u * _weights(K, u.ndim)
     uu = u
     for k in range(1, K):
