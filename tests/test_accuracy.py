@@ -107,3 +107,33 @@ def test_affine_fast_paths_do_not_underflow_on_the_way(name, f, exact, x, n):
     with mpmath.workdps(50):
         want = float(exact(mpmath.mpf(x)))
     assert_rel(taylor(f, x, n), want, 1e-12)
+
+
+# --- real powers at base 0 ------------------------------------------------------------------
+
+@pytest.mark.parametrize("n, want", [(0, 0.0), (1, 0.0), (2, 0.0)])
+def test_a_real_power_at_zero_has_the_exact_derivatives_below_its_exponent(n, want):
+    # d^n/dx^n x^2.5 at 0 is 0 for n < 2.5 (the tape agrees)
+    assert taylor(lambda x: x ** 2.5, 0.0, n) == want
+    if n:
+        assert tape(lambda x: x ** 2.5, 0.0, n) == want
+
+
+@pytest.mark.parametrize("n", [3, 4, 10])
+def test_a_real_power_at_zero_is_not_defined_above_its_exponent(n):
+    # x^2.5''' = 1.875 x^-0.5: infinite from the right, not real from the left
+    assert np.isnan(taylor(lambda x: x ** 2.5, 0.0, n))
+
+
+def test_a_power_of_a_square_at_zero_sees_the_kink():
+    # (x^2)^0.5 = |x|: no first derivative at 0; (x^2)^1.5 = |x|^3: 0 up to the second
+    assert np.isnan(taylor(lambda x: (x * x) ** 0.5, 0.0, 1))
+    assert [taylor(lambda x: (x * x) ** 1.5, 0.0, n) for n in (1, 2)] == [0.0, 0.0]
+    assert np.isnan(taylor(lambda x: (x * x) ** 1.5, 0.0, 3))
+
+
+def test_real_powers_at_zero_elementwise():
+    c = hod.taylor(lambda x: x ** np.array([2.5, 0.5, 2.5]), np.array([0.0, 0.0, 4.0]), 3)
+    assert list(c[:, 0][:3]) == [0.0, 0.0, 0.0] and np.isnan(c[3, 0])
+    assert c[0, 1] == 0.0 and np.isnan(c[1:, 1]).all()
+    assert_rel(c[3, 2], float(mpmath.binomial(2.5, 3) * mpmath.mpf(4) ** -0.5), 1e-14)

@@ -34,7 +34,7 @@ from ..errors import HodError
 from ..expr import graph as _graph
 from .series import (
     Series, _as_full, _cauchy, _div_flat, _exp_flat, _flat2, _int_power, _log_flat,
-    _dot, _pow_flat, _sin_cos_flat, _sqrt_flat, _weights, _zero_order,
+    _dot, _pow_at_zero, _pow_flat, _sin_cos_flat, _sqrt_flat, _weights, _zero_order,
 )
 
 
@@ -251,7 +251,8 @@ def power_rule(prim, args, params):
 
     * constant integer exponent: repeated squaring of series (exact where the base is 0, and
       fine for negative bases); negative integers through one division;
-    * constant real exponent: k u_0 v_k = sum_j (p j - (k - j)) u_j v_(k-j);
+    * constant real exponent: k u_0 v_k = sum_j (p j - (k - j)) u_j v_(k-j); where u_0 = 0,
+      the exact coefficients (0 below order m p for u = u_m t^m + ..., nan from there on);
     * variable exponent: exp(y log x), with the zero-order value from the forward.
     """
     x, y = args
@@ -277,15 +278,16 @@ def power_rule(prim, args, params):
                     c = c.reshape(shape)
                 c[0] = v0
                 return Series(c, nb)
-            xc = _as_full(x.c, shape)
+            xc = _flat2(_as_full(x.c, shape))
             with np.errstate(divide="ignore", invalid="ignore"):
-                c = _pow_flat(_flat2(xc), p, _flat2(v0[None])[0])
+                c = _pow_at_zero(xc, p, _pow_flat(xc, p, _flat2(v0[None])[0]))
             return Series(c.reshape(shape), nb)
         # elementwise constant exponents: the real-exponent recurrence, elementwise p
-        xc = _as_full(x.c, shape)
+        xc = _flat2(_as_full(x.c, shape))
         p = np.broadcast_to(yv, shape[1:]).reshape(-1) if shape[1:] else yv
+        p = _flat2(np.asarray(p)[None])[0]
         with np.errstate(divide="ignore", invalid="ignore"):
-            c = _pow_flat(_flat2(xc), _flat2(np.asarray(p)[None])[0], _flat2(v0[None])[0])
+            c = _pow_at_zero(xc, p, _pow_flat(xc, p, _flat2(v0[None])[0]))
         return Series(c.reshape(shape), nb)
     # variable exponent: x**y = exp(y log x)
     with np.errstate(divide="ignore", invalid="ignore"):

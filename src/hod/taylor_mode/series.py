@@ -270,6 +270,29 @@ def _pow_flat(u, p, v0):
     return v
 
 
+def _pow_at_zero(u, p, v):
+    """Where u_0 = 0, replace the coefficients of u**p (constant, not an integer) by the exact
+    ones: u = u_m t^m + ... makes u^p = u_m^p t^(m p) (1 + ...)^p, whose derivatives at t = 0
+    are 0 below order m p and not defined from there on (infinite on one side, complex on the
+    other, or a kink like |t| = (t^2)^(1/2)): nan.  Where no coefficient of ``u`` is non-zero,
+    m >= K is all that is known.  ``u`` and ``v`` are flat, (K,) or (K, R);
+    ``v`` is changed in place (the recurrence divided by u_0 there)."""
+    zero = u[0] == 0
+    if not np.any(zero):
+        return v
+    K = u.shape[0]
+    nonzero = u != 0
+    # no non-zero coefficient within the series: all that is known is m >= K
+    m = np.where(nonzero.any(axis=0), np.argmax(nonzero, axis=0), K)
+    k = _weights(K, u.ndim)
+    with np.errstate(invalid="ignore"):
+        defined = k < m * p
+    exact = np.where(defined, 0.0, np.nan)
+    exact[0] = v[0]
+    v[...] = np.where(zero, exact, v)
+    return v
+
+
 def _int_power(c, n, K):
     """c**n for an integer n >= 1 by repeated squaring of series (exact where c_0 = 0)."""
     result = None
