@@ -137,3 +137,103 @@ def test_real_powers_at_zero_elementwise():
     assert list(c[:, 0][:3]) == [0.0, 0.0, 0.0] and np.isnan(c[3, 0])
     assert c[0, 1] == 0.0 and np.isnan(c[1:, 1]).all()
     assert_rel(c[3, 2], float(mpmath.binomial(2.5, 3) * mpmath.mpf(4) ** -0.5), 1e-14)
+
+
+# --- a running error estimate: hod knows when float64 lost digits ---------------------------
+
+from hod.errors import HodWarning  # noqa: E402
+from hod.taylor_mode import api  # noqa: E402
+
+
+def coefficients_50(mf, x, n):
+    """Taylor coefficients c_0..c_n of the mpmath function at x, to 50 digits."""
+    with mpmath.workdps(50):
+        return [float(c) for c in mpmath.taylor(mf, mpmath.mpf(x), n)]
+
+
+def lost_digits_warnings(f, x, n):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = float(hod.derivative(f, n)(x).numpy())
+    lost = [w for w in caught if issubclass(w.category, HodWarning) and "lost digits" in
+            str(w.message)]
+    return value, lost
+
+
+def test_the_quotient_recurrence_is_flagged_where_float64_lost_every_digit():
+    # sin(x)/x at 0.9: rounding grows like 1.1^k while the coefficients shrink like 1/k!
+    value, lost = lost_digits_warnings(lambda x: hod.sin(x) / x, 0.9, 20)
+    assert len(lost) == 1 and "certified engine" in str(lost[0].message)
+    e = api.expand(lambda x: hod.sin(x) / x, 0.9, 20)
+    assert e.relative_errors[20] > 1e-6 and e.relative_errors[1] < 1e-12
+
+
+@pytest.mark.parametrize("name, f, x, orders", [
+    ("exp(sin(x))", lambda x: hod.exp(hod.sin(x)), 0.5, (100,)),
+    ("atan", hod.atan, 0.5, (50, 100, 200)),
+    ("atan at 2", hod.atan, 2.0, (200,)),
+    ("tan", hod.tan, 0.5, (50, 100, 200)),
+    ("tan near pi/2", hod.tan, 1.5, (200,)),
+])
+def test_stable_recurrences_are_not_flagged_at_high_order(name, f, x, orders):
+    for n in orders:
+        _, lost = lost_digits_warnings(f, x, n)
+        assert not lost, (name, n)
+
+
+def test_the_bound_is_in_the_nth_derivative_tuple():
+    r = api._nth_derivative(
+        lambda s: (lambda e: (e.coefficients, e.errors))(api.expand(hod.exp, 1.0, 5, s)), 5)
+    assert r._fields == ("value", "kinks", "out_of_range", "error_bound")
+    assert 0 < float(r.error_bound) < 1e-14
+
+
+@pytest.mark.parametrize("name, f, mf", [
+    ("(exp(x)-1)/x", lambda x: (hod.exp(x) - 1) / x, lambda x: (M.exp(x) - 1) / x),
+    ("log(1+x)/x", lambda x: hod.log(1 + x) / x, lambda x: M.log(1 + x) / x),
+])
+def test_cancelling_quotients_are_flagged_exactly_where_they_are_wrong(name, f, mf):
+    x, top = 1e-3, 10
+    want = coefficients_50(mf, x, top)
+    e = api.expand(f, x, top)
+    flagged_some = False
+    for n in range(1, top + 1):
+        true = abs(e.coefficients[n] - want[n]) / abs(want[n])
+        if true > 1e-6:
+            assert e.relative_errors[n] > 1e-6, (n, true)
+            flagged_some = True
+        if true < 1e-9:
+            assert e.relative_errors[n] <= 1e-6, (n, true)
+    assert flagged_some
+
+
+SWEEP = [
+    ("sin(x)/x", lambda x: hod.sin(x) / x, lambda x: M.sin(x) / x),
+    ("exp(sin(x))", lambda x: hod.exp(hod.sin(x)), lambda x: M.exp(M.sin(x))),
+    ("atan", hod.atan, M.atan),
+    ("tanh", hod.tanh, M.tanh),
+    ("sigmoid", hod.sigmoid, sigmoid),
+    ("sqrt(1+x^2)", lambda x: hod.sqrt(1 + x * x), lambda x: M.sqrt(1 + x * x)),
+    ("log(2+sin(x))", lambda x: hod.log(2 + hod.sin(x)), lambda x: M.log(2 + M.sin(x))),
+    ("(1+x^2)^-1.5", lambda x: (1 + x * x) ** -1.5, lambda x: (1 + x * x) ** -1.5),
+    ("cos(x)^3", lambda x: hod.cos(x) ** 3, lambda x: M.cos(x) ** 3),
+    ("exp(-x^2)", lambda x: hod.exp(-x * x), lambda x: M.exp(-x * x)),
+    ("sinh(x)/x", lambda x: hod.sinh(x) / x, lambda x: M.sinh(x) / x),
+    ("asin", hod.asin, M.asin),
+    ("(exp(x)-1)/x", lambda x: (hod.exp(x) - 1) / x, lambda x: (M.exp(x) - 1) / x),
+]
+
+
+@pytest.mark.parametrize("name, f, mf", SWEEP, ids=[c[0] for c in SWEEP])
+def test_the_estimate_never_cries_wolf_and_never_misses(name, f, mf):
+    for x in (1e-3, 0.5, 0.9, 2.0 if name != "asin" else -0.7):
+        top = 16
+        want = coefficients_50(mf, x, top)
+        e = api.expand(f, x, top)
+        for n in range(top + 1):
+            if want[n] == 0 or not np.isfinite(e.coefficients[n]):
+                continue
+            true = abs(e.coefficients[n] - want[n]) / abs(want[n])
+            est = e.relative_errors[n]
+            assert not (true < 1e-9 and est > 1e-6), ("false alarm", x, n, true, est)
+            assert not (true > 1e-6 and est <= 1e-6), ("missed", x, n, true, est)
