@@ -132,3 +132,13 @@ def test_negative_zero_is_written_as_zero_in_every_format():
     assert str(data["results"][0]["value"]) == "0.0"
     assert invoke("grad", "-x", "--at", "x=0", "--format", "csv").stdout.splitlines()[1] \
         .split(",")[3] == "0"
+
+
+def test_no_check_warns_where_taylor_mode_knows_it_lost_digits():
+    r = invoke("diff", "sin(x)/x", "--wrt", "x", "--order", "20", "--at", "x=0.9",
+               "--no-check", "--format", "plain")
+    assert r.exit_code == 0
+    assert "float64 may have lost digits here" in r.stderr and "--check ball" in r.stderr
+    quiet = invoke("diff", "exp(sin(x))", "--wrt", "x", "--order", "100", "--at", "x=0.5",
+                   "--no-check", "--format", "plain")
+    assert quiet.stderr == ""

@@ -55,6 +55,7 @@ class HodPoint:
     series_kinks: list = dataclasses.field(default_factory=list)
     out_of_range: dict = dataclasses.field(default_factory=dict)
     caveats: list = dataclasses.field(default_factory=list)
+    error_bound: float = 0.0  # Taylor mode's estimate of its result's relative error
 
     def kink_messages(self):
         """Every kink, once: those met evaluating f, then those only Taylor mode met."""
@@ -192,7 +193,7 @@ def taylor_values(task, point, depends):
         value = float(np.asarray(y.numpy(), dtype=float))
         t = task.kind.in_taylor_mode(task, task.roots[0], point)
     return HodPoint(value, None, t.result, watch.problem, watch.kinks, list(t.kinks),
-                    dict(t.out_of_range), list(t.caveats))
+                    dict(t.out_of_range), list(t.caveats), t.error_bound)
 
 
 class Nested(NamedTuple):

@@ -95,6 +95,7 @@ class TaylorModeValues(NamedTuple):
     kinks: list
     out_of_range: dict
     caveats: list
+    error_bound: float = 0.0  # Taylor mode's running estimate of the result's relative error
 
 
 # =========================================================================================
@@ -306,10 +307,11 @@ class Diff(TaylorKind):
         from ..taylor_mode.api import graph_nth_derivative, graph_partial
 
         by_name = inputs.counts(task.wrt)
-        out_of_range, caveats = {}, []
+        out_of_range, caveats, error_bound = {}, [], 0.0
         if len(by_name) == 1:
             ((var, n),) = by_name.items()
-            result, kinks, big = graph_nth_derivative(root, point, var, n)
+            r = graph_nth_derivative(root, point, var, n)
+            result, kinks, big, error_bound = r.value, r.kinks, r.out_of_range, r.error_bound
             if big is not None:
                 out_of_range[("result", ())] = big
         else:
@@ -320,7 +322,7 @@ class Diff(TaylorKind):
                 caveats.append(f"Taylor mode's mixed partials of many variables lose accuracy "
                                f"beyond total order {MIXED_ACCURATE_ORDER} (the interpolation "
                                f"from univariate directions amplifies rounding)")
-        return TaylorModeValues(result, kinks, out_of_range, caveats)
+        return TaylorModeValues(result, kinks, out_of_range, caveats, float(error_bound or 0.0))
 
     def sympy_expressions(self, task, fs, sym):
         # one derivative at a time, stopped early when the rest would not fit in the budget
@@ -370,7 +372,10 @@ class Taylor(TaylorKind):
 
         e = expand(root, point, task.order, {task.var: 1.0})
         coeffs = np.asarray(e.coefficients, dtype=np.float64).reshape(task.order + 1)
-        return TaylorModeValues([float(c) for c in coeffs], e.kinks, {}, [])
+        rel = np.asarray(e.relative_errors, dtype=np.float64).reshape(-1)
+        finite = rel[np.isfinite(rel)]
+        return TaylorModeValues([float(c) for c in coeffs], e.kinks, {}, [],
+                                float(finite.max()) if finite.size else 0.0)
 
     def sympy_expressions(self, task, fs, sym):
         raise TypeError("taylor is checked by SymPy's series (the 'series' reference)")

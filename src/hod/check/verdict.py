@@ -22,6 +22,9 @@ from .report import STATUSES, Component, PointResult, Report, blank, get, put
 
 _REFERENCE_NAMES = {"sympy": "SymPy", "numeric": "the numeric derivative"}
 
+#: Above this estimated relative error, float64's Taylor-mode numbers are flagged.
+LOST_DIGITS = 1e-6
+
 
 @dataclasses.dataclass
 class Settings:
@@ -104,6 +107,11 @@ class _Point:
                                   f"shown")
             self.problem = None
         self.warnings = ([self.problem[1]] if self.problem else []) + self.kinks + hp.caveats
+        if cert is None and hp.error_bound > LOST_DIGITS and self.problem is None:
+            # nothing proves the numbers: say where float64 cheaply knows it lost digits
+            self.warnings.append(f"float64 may have lost digits here (Taylor mode's running "
+                                 f"error estimate: {hp.error_bound:.1e} relative); --check "
+                                 f"ball gives the proven value")
         self.corrected = []         # (ascii label, float64's value, the enclosure)
         self.sympy_off = []         # (ascii label, SymPy's value, the enclosure)
         self.components = []

@@ -50,6 +50,27 @@ def square(x):
     return multiply(x, x)
 
 
+def _one_minus_square(x):
+    """1 - x^2 as (1 - x)(1 + x): near x = +-1 the square's rounding is not magnified."""
+    return multiply(subtract(1.0, x), add(1.0, x))
+
+
+def _sech_squared(x):
+    """1 / cosh(x)^2, the derivative of tanh, as products only: 1 - tanh(x)^2 cancels where
+    tanh saturates (at x = 13 six digits are gone) and its derivatives cancel nowhere."""
+    return square(divide(1.0, cosh(x)))
+
+
+def _tanh_gaps(u):
+    """(1 + tanh u, 1 - tanh u, -2 tanh u) without cancellation (between_asymptotes)."""
+    return 2.0 * _sigmoid_impl(2.0 * u), 2.0 * _sigmoid_impl(-2.0 * u), -2.0 * np.tanh(u)
+
+
+def _sigmoid_gaps(u):
+    """(sigmoid u, 1 - sigmoid u, 1 - 2 sigmoid u) without cancellation."""
+    return _sigmoid_impl(u), _sigmoid_impl(-u), -np.tanh(0.5 * u)
+
+
 def _is_zero(x):
     return as_value(x) == 0
 
@@ -93,11 +114,11 @@ exp = primitive(
     ball=ball_rules.exp,
     taylor=taylor_rules.exp_rule)
 expm1 = primitive(
-    "expm1", _par(np.expm1), partials=(lambda x, ans: add(ans, 1.0),),
+    "expm1", _par(np.expm1), partials=(lambda x, ans: exp(x),),
     sym=lambda S, x: S.exp(x) - 1, mp=lambda M, x: M.expm1(x), domain=((-3, 3),),
     doc="exp(x) - 1, accurate near 0",
     ball=ball_rules.expm1,
-    taylor=taylor_rules.output_polynomial(1.0, 1.0))
+    taylor=taylor_rules.expm1_rule)
 log = primitive(
     "log", _par(np.log), partials=(lambda x, ans: divide(1.0, x),), sym=lambda S, x: S.log(x),
     domain=((0.2, 5),), doc="natural logarithm",
@@ -130,13 +151,13 @@ tan = primitive(
     ball=ball_rules.tan,
     taylor=taylor_rules.output_polynomial(1.0, 0.0, 1.0))
 asin = primitive(
-    "asin", _par(np.arcsin), partials=(lambda x, ans: divide(1.0, sqrt(subtract(1.0, square(x)))),),
+    "asin", _par(np.arcsin), partials=(lambda x, ans: divide(1.0, sqrt(_one_minus_square(x))),),
     sym=lambda S, x: S.asin(x), domain=((-0.9, 0.9),),
     ball=ball_rules.asin,
     taylor=taylor_rules.from_derivative)
 acos = primitive(
     "acos", _par(np.arccos),
-    partials=(lambda x, ans: divide(-1.0, sqrt(subtract(1.0, square(x)))),),
+    partials=(lambda x, ans: divide(-1.0, sqrt(_one_minus_square(x))),),
     sym=lambda S, x: S.acos(x), domain=((-0.9, 0.9),),
     ball=ball_rules.acos,
     taylor=taylor_rules.from_derivative)
@@ -164,10 +185,10 @@ cosh = primitive(
     ball=ball_rules.cosh,
     taylor=taylor_rules.cosh_rule)
 tanh = primitive(
-    "tanh", _par(np.tanh), partials=(lambda x, ans: subtract(1.0, square(ans)),),
+    "tanh", _par(np.tanh), partials=(lambda x, ans: _sech_squared(x),),
     sym=lambda S, x: S.tanh(x), domain=((-3, 3),),
     ball=ball_rules.tanh,
-    taylor=taylor_rules.output_polynomial(1.0, 0.0, -1.0))
+    taylor=taylor_rules.between_asymptotes(-1.0, 1.0, lambda u: _tanh_gaps(u)))
 asinh = primitive(
     "asinh", _par(np.arcsinh), partials=(lambda x, ans: divide(1.0, sqrt(add(square(x), 1.0))),),
     sym=lambda S, x: S.asinh(x), domain=((-3, 3),),
@@ -175,12 +196,12 @@ asinh = primitive(
     taylor=taylor_rules.from_derivative)
 acosh = primitive(
     "acosh", _par(np.arccosh),
-    partials=(lambda x, ans: divide(1.0, sqrt(subtract(square(x), 1.0))),),
+    partials=(lambda x, ans: divide(1.0, sqrt(multiply(subtract(x, 1.0), add(x, 1.0)))),),
     sym=lambda S, x: S.acosh(x), domain=((1.2, 4),),
     ball=ball_rules.acosh,
     taylor=taylor_rules.from_derivative)
 atanh = primitive(
-    "atanh", _par(np.arctanh), partials=(lambda x, ans: divide(1.0, subtract(1.0, square(x))),),
+    "atanh", _par(np.arctanh), partials=(lambda x, ans: divide(1.0, _one_minus_square(x)),),
     sym=lambda S, x: S.atanh(x), domain=((-0.9, 0.9),),
     ball=ball_rules.atanh,
     taylor=taylor_rules.from_derivative)
@@ -193,12 +214,14 @@ def _sigmoid_impl(x):
 
 
 sigmoid = primitive(
-    # s(x) * s(-x), not s * (1 - s): 1 - s rounds to 0 for x > 37 while s(-x) stays accurate
-    "sigmoid", _sigmoid_impl, partials=(lambda x, ans: multiply(ans, sigmoid(negative(x))),),
+    # 1 / (4 cosh(x/2)^2), not s * (1 - s): 1 - s rounds to 0 for x > 37, and the derivative
+    # of s(x) * s(-x) cancels near 0; products of sech and sinh cancel nowhere
+    "sigmoid", _sigmoid_impl,
+    partials=(lambda x, ans: Scaled(0.25, _sech_squared(multiply(0.5, x))),),
     sym=lambda S, x: 1 / (1 + S.exp(-x)), domain=((-4, 4),),
     doc="1 / (1 + exp(-x)), computed without overflow",
     ball=ball_rules.sigmoid,
-    taylor=taylor_rules.output_polynomial(0.0, 1.0, -1.0))
+    taylor=taylor_rules.between_asymptotes(0.0, 1.0, lambda u: _sigmoid_gaps(u)))
 softplus = primitive(
     "softplus", lambda x: np.logaddexp(0.0, x), partials=(lambda x, ans: sigmoid(x),),
     sym=lambda S, x: S.log(1 + S.exp(x)), domain=((-4, 4),),

@@ -22,7 +22,7 @@ from ..errors import HodWarning, UsageError
 from ..expr import graph as _graph
 from . import multivariate
 from .mixed import _interpolation, _tensor_plan
-from .propagate import _coefficients_of, _run, _seed, _warn_kinks
+from .propagate import _coefficients_of, _errors_of, _run, _seed, _warn_kinks
 from .series import Series, _times_factorial
 
 
@@ -31,11 +31,28 @@ from .series import Series, _times_factorial
 # =========================================================================================
 
 class Expansion:
-    """The result of :func:`expand`: normalised coefficients, and the kinks met."""
+    """The result of :func:`expand`: normalised coefficients, the kinks met, and an estimate
+    of the coefficients' rounding errors.
 
-    def __init__(self, coefficients, kinks):
+    ``errors`` (same shape as ``coefficients``) estimates each coefficient's absolute rounding
+    error, carried through every rule beside the coefficients (see :mod:`.series`);
+    ``relative_errors`` divides it by the coefficient.  It is an estimate, not a proof (it is
+    first-order and takes one rounding per sum); the certified engine gives proven values.
+
+    >>> e = hod.taylor_mode.expand(lambda x: hod.sin(x) / x, 0.9, 20)
+    >>> bool(e.relative_errors[20] > 1)      # float64 lost every digit of c_20
+    True
+    """
+
+    def __init__(self, coefficients, kinks, errors=None):
         self.coefficients = coefficients
         self.kinks = kinks
+        self.errors = np.zeros_like(coefficients) if errors is None else errors
+
+    @property
+    def relative_errors(self):
+        """``errors / |coefficients|`` (0 where both are 0, inf where only the value is)."""
+        return _relative(self.errors, self.coefficients)
 
     @property
     def derivatives(self):
@@ -44,6 +61,14 @@ class Expansion:
 
     def __repr__(self):
         return f"Expansion(order={self.coefficients.shape[0] - 1}, kinks={self.kinks})"
+
+
+def _relative(err, value):
+    """err / |value|, with 0 / 0 = 0 (an exact zero) and x / 0 = inf."""
+    err = np.asarray(err, dtype=np.float64)
+    mag = np.abs(np.asarray(value, dtype=np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(err == 0, 0.0, err / mag)
 
 
 def _check_order(order, what="order"):
@@ -95,7 +120,7 @@ def expand(f, x0, order, direction=None):
             raise UsageError("direction must have one entry per argument")
         seeds = [_seed(p, d, K) for p, d in zip(primals, dirs)]
         out, kinks = _run(f, primals, seeds)
-    return Expansion(_coefficients_of(out, K, 0, ()), kinks)
+    return Expansion(_coefficients_of(out, K, 0, ()), kinks, _errors_of(out, K, 0, ()))
 
 
 def taylor(f, x0, order, direction=None):
@@ -136,12 +161,18 @@ class OutOfRange(NamedTuple):
 
 class NthDerivative(NamedTuple):
     """The n-th derivative along one variable: values (float64 array; +-inf where it
-    overflows, nan where it underflowed beyond rescue), the kinks met, and per element an
-    :class:`OutOfRange` or None (a list in the array's flat order)."""
+    overflows, nan where it underflowed beyond rescue), the kinks met, per element an
+    :class:`OutOfRange` or None (a list in the array's flat order), and ``error_bound``, the
+    estimated relative rounding error of each value (shaped like it).
+
+    ``error_bound`` is an estimate carried beside the Taylor coefficients (see
+    :mod:`.series`), not a proof: above about 1e-6 float64 has lost digits, and the certified
+    engine gives the proven value."""
 
     value: np.ndarray
     kinks: list
     out_of_range: list
+    error_bound: np.ndarray | float = 0.0
 
 
 def _lost_to_underflow(c, n):
@@ -202,16 +233,19 @@ def _scaled_factorial(cn, n, m):
 def _nth_derivative(expand_along, n):
     """f^(n) from the normalised coefficients ``expand_along(s)`` of f(x0 + s t).
 
-    ``expand_along(s)`` returns an array (n + 1,) + shape for a direction s (1.0, or an array
-    of the value's shape).  Where c_n = f^(n)/n! underflows (1/171! < 1e-308, or earlier when
+    ``expand_along(s)`` returns the coefficients, an array (n + 1,) + shape for a direction s
+    (1.0, or an array of the value's shape), and their error estimates (same shape, or None).  Where c_n = f^(n)/n! underflows (1/171! < 1e-308, or earlier when
     f's own scale is small, as for exp(x/10)), the series is expanded again along s = 2^m,
     whose coefficients are c_k s^k, until c_n is a normal float; then f^(n) = n! c_n / s^n
     with exact powers of two.  Returns an :class:`NthDerivative` without kinks."""
-    c = np.asarray(expand_along(1.0), dtype=np.float64)
+    c, err = expand_along(1.0)
+    c = np.asarray(c, dtype=np.float64)
+    err = np.zeros_like(c) if err is None else np.asarray(err, dtype=np.float64)
     shape = c.shape[1:]
     if n == 0:
-        return NthDerivative(c[0], [], [None] * max(c[0].size, 1))
+        return NthDerivative(c[0], [], [None] * max(c[0].size, 1), _relative(err[0], c[0]))
     flat = c.reshape(n + 1, -1)
+    flat_err = err.reshape(n + 1, -1)
     R = flat.shape[1]
     m = np.zeros(R, dtype=np.int64)
     cn = flat[n].copy()
@@ -225,10 +259,12 @@ def _nth_derivative(expand_along, n):
             break
         m = m + step
         scale = np.exp2(m.astype(np.float64)).reshape(shape)
-        again = np.asarray(expand_along(scale if shape else float(scale)),
-                           dtype=np.float64).reshape(n + 1, -1)
+        again, again_err = expand_along(scale if shape else float(scale))
+        again = np.asarray(again, dtype=np.float64).reshape(n + 1, -1)
         # keep the elements that were fine (their new coefficients are scaled too)
         flat = np.where(step > 0, again, flat)
+        if again_err is not None:
+            flat_err = np.where(step > 0, np.reshape(again_err, (n + 1, -1)), flat_err)
         m = np.where(step > 0, m, m - step)
         cn = flat[n].copy()
     value, log2_abs = _scaled_factorial(cn, n, m)
@@ -246,7 +282,26 @@ def _nth_derivative(expand_along, n):
             out.append(OutOfRange("overflow", float(log2_abs[r]) * _LOG10_2, bool(cn[r] < 0)))
         else:
             out.append(None)
-    return NthDerivative(value.reshape(shape), [], out)
+    bound = _relative(flat_err[n], cn)
+    return NthDerivative(value.reshape(shape), [], out, bound.reshape(shape))
+
+
+#: Above this estimated relative error, :func:`derivative` warns that float64 lost digits.
+LOST_DIGITS = 1e-6
+
+
+def _warn_lost_digits(bound, value, n):
+    """Warn where the estimated relative error of a finite derivative exceeds LOST_DIGITS."""
+    bound = np.asarray(bound, dtype=np.float64)
+    lost = np.isfinite(np.asarray(value)) & (bound > LOST_DIGITS)
+    if not lost.any():
+        return
+    worst = float(np.max(np.where(lost, bound, 0.0)))
+    where = "" if lost.size == 1 else f" at {int(lost.sum())} of {lost.size} points"
+    size = "all of them" if worst >= 1 else f"about {-math.log10(worst):.0f} digits left"
+    warnings.warn(f"float64 lost digits in the derivative of order {n}{where}: its estimated "
+                  f"relative rounding error is {worst:.1e} ({size}); the certified engine "
+                  "gives the proven value", HodWarning, stacklevel=3)
 
 
 def _warn_out_of_range(out, n):
@@ -276,16 +331,20 @@ def graph_nth_derivative(root, point, var, n):
     def expand_along(scale):
         e = expand(root, point, n, {var: scale})
         found.extend(k for k in e.kinks if k not in found)
-        return np.asarray(e.coefficients, dtype=np.float64).reshape(n + 1)
+        return (np.asarray(e.coefficients, dtype=np.float64).reshape(n + 1),
+                np.asarray(e.errors, dtype=np.float64).reshape(n + 1))
 
     r = _nth_derivative(expand_along, n)
-    return NthDerivative(float(r.value), found, r.out_of_range[0])
+    return NthDerivative(float(r.value), found, r.out_of_range[0], float(r.error_bound))
 
 
 def derivative(f, n=1):
     """The ``n``-th derivative of a scalar function of one variable, by Taylor mode.
 
-    Elementwise on arrays: each point gets its own derivative.  ``f`` is a Python function of
+    Elementwise on arrays: each point gets its own derivative.  Warns (:class:`HodWarning`)
+    where the estimated relative rounding error exceeds 1e-6: float64 lost digits there (an
+    estimate carried beside the coefficients, not a proof; the certified engine gives the
+    proven value).  ``f`` is a Python function of
     hod tensors (or a graph of one variable).  Cost grows like ``n**2``, not exponentially.
 
     >>> hod.derivative(lambda x: x ** 3, 2)(3.0)
@@ -303,10 +362,11 @@ def derivative(f, n=1):
             if not warned:
                 _warn_kinks(e.kinks)
                 warned.append(True)
-            return e.coefficients
+            return e.coefficients, e.errors
 
         r = _nth_derivative(expand_along, n)
         _warn_out_of_range(r.out_of_range, n)
+        _warn_lost_digits(r.error_bound, r.value, n)
         return Tensor._wrap(r.value)
 
     d.__name__ = f"derivative_{n}"
@@ -348,9 +408,9 @@ def _partial_values(f, primals, names, orders, methods=None):
         found = []
 
         def expand_along(scale):
-            coef, kinks = _directional(f, primals, names, j, unit, total, scale)
+            coef, kinks, err = _directional(f, primals, names, j, unit, total, scale)
             found.extend(kinks)
-            return coef[:, 0]
+            return coef[:, 0], err[:, 0]
 
         r = _nth_derivative(expand_along, total)
         _warn_out_of_range(r.out_of_range, total)
@@ -367,13 +427,14 @@ def _partial_values(f, primals, names, orders, methods=None):
     if methods is not None:
         methods.append("interpolation")
     dirs, W = _interpolation([j], n, total)
-    coef, kinks = _directional(f, primals, names, j, dirs, total)
+    coef, kinks, _ = _directional(f, primals, names, j, dirs, total)
     return _contract(W[0], coef[total]), kinks
 
 
 def _directional(f, primals, names, j, dirs, total, scale=1.0):
     """Normalised coefficients (K, D) + shape of f along each row of ``dirs`` (times
-    ``scale``), seeding only the arguments with a non-zero order in ``j``."""
+    ``scale``), seeding only the arguments with a non-zero order in ``j``; returns them, the
+    kinks met and the coefficients' error estimates."""
     n = len(j)
     D = dirs.shape[0]
     K = total + 1
@@ -395,7 +456,7 @@ def _directional(f, primals, names, j, dirs, total, scale=1.0):
     c = _coefficients_of(out, K, 1, (D,))
     if not isinstance(out, Series):
         c = np.zeros_like(c)
-    return c, kinks
+    return c, kinks, _errors_of(out, K, 1, (D,))
 
 
 def partial(f, orders):

@@ -71,6 +71,13 @@ def _coefficients_of(result, K, nb, batch):
     return c
 
 
+def _errors_of(result, K, nb, batch):
+    """A propagation's output error estimates as a full array (zeros where exact)."""
+    if isinstance(result, Series) and result.e is not None:
+        return np.broadcast_to(result.e, result.c.shape)
+    return np.zeros_like(_coefficients_of(result, K, nb, batch))
+
+
 def _seed(x0, direction, K, batch=()):
     """The series x0 + t * direction (direction may carry leading batch axes)."""
     x0 = np.asarray(as_value(x0), dtype=np.float64)

@@ -33,8 +33,10 @@ from ..engine.tensor import Tensor, as_value
 from ..errors import HodError
 from ..expr import graph as _graph
 from .series import (
-    Series, _as_full, _cauchy, _div_flat, _exp_flat, _flat2, _int_power, _log_flat,
-    _dot, _pow_flat, _sin_cos_flat, _sqrt_flat, _weights, _zero_order,
+    EPS, Series, _as_full, _cauchy, _div_err, _div_flat, _err_conv, _err_sum, _exp_err,
+    _exp_flat, _flat2, _int_power, _log_err, _log_flat, _dot, _polynomial_err, _pow_at_zero,
+    _pow_err, _pow_flat, _sin_cos_err, _sin_cos_flat, _sqrt_err, _sqrt_flat, _weights,
+    _zero_order,
 )
 
 
@@ -69,8 +71,8 @@ def _align(args):
         if isinstance(a, Series) and a.rank < out_rank:
             c = a.c
             lead = 1 + a.nb
-            c = c.reshape(c.shape[:lead] + (1,) * (out_rank - a.rank) + c.shape[lead:])
-            a = Series(c, a.nb)
+            new = c.shape[:lead] + (1,) * (out_rank - a.rank) + c.shape[lead:]
+            a = Series(c.reshape(new), a.nb, None if a.e is None else a.e.reshape(new))
         aligned.append(a)
     return aligned
 
@@ -99,6 +101,20 @@ def _batch_info(args):
     return s.c.shape[0], s.nb
 
 
+def _err(a):
+    """The error estimate of an argument: a series' ``e``, None for a constant or exact."""
+    return a.e if isinstance(a, Series) else None
+
+
+def _flat_err(a, shape=None):
+    """A series argument's error estimate, broadcast to ``shape`` and flattened like its
+    coefficients (None stays None)."""
+    e = _err(a)
+    if e is None:
+        return None
+    return _flat2(_as_full(e, shape) if shape is not None else e)
+
+
 def _out(prim, args, params, K, nb):
     """The output's zero-order coefficient with batch axes, and the output array shape."""
     v0 = np.asarray(prim.impl(*[_zero_order(a) for a in args], **params), dtype=np.float64)
@@ -120,17 +136,24 @@ def linear(prim, args, params):
     The JVP rules keep extra leading axes in front, and ``(K,) + batch`` is such a prefix.  The
     zero-order coefficient is the forward value (constant arguments enter it, not the others).
     """
-    _, nb = _batch_info(args)
+    nb = _batch_info(args)[1]
     inputs = [Tensor._wrap(np.asarray(a.value if isinstance(a, Series) else as_value(a)))
               for a in args]
     out = Tensor._wrap(prim.impl(*[t._value for t in inputs], **params))
-    tangents = [Tensor._wrap(a.c) if isinstance(a, Series) else None for a in args]
+    # The error estimates ride along as more leading rows of the same JVP (a linear map: the
+    # error of its output is at most the map of the errors, up to signs).
+    K = _batch_info(args)[0]
+    with_err = any(_err(a) is not None for a in args)
+    tangents = [Tensor._wrap(np.concatenate((a.c, a.e if a.e is not None else np.zeros_like(a.c)))
+                             if with_err else a.c) if isinstance(a, Series) else None
+                for a in args]
     t = np.asarray(as_value(prim.jvp(tangents, Node(prim, inputs, params, out))),
                    dtype=np.float64)
-    c = np.array(t, copy=True)  # it may share memory with an input's coefficients
+    c = np.array(t[:K], copy=True)  # it may share memory with an input's coefficients
     # The zero-order coefficient is the forward value (constant arguments enter it).
     c[0] = np.broadcast_to(np.asarray(out._value, dtype=np.float64), c.shape[1:])
-    return Series(c, nb)
+    e = np.abs(t[K:]) + EPS * np.abs(c) if with_err else None
+    return Series(c, nb, e)
 
 
 def add_rule(prim, args, params):
@@ -148,17 +171,19 @@ def _add_sub(prim, args, params, sign):
     v0, shape = _out(prim, args, params, K, nb)
     if isinstance(a, Series) and isinstance(b, Series):
         c = a.c + b.c if sign > 0 else a.c - b.c
-    elif isinstance(a, Series):
-        c = _as_full(a.c, shape)
+        e = _err_sum(EPS * np.abs(c), a.e, b.e)
     else:
-        c = _as_full(b.c if sign > 0 else -b.c, shape)
+        s = a if isinstance(a, Series) else b
+        c = _as_full(s.c if sign > 0 or s is a else -s.c, shape)
+        e = _as_full(s.e, shape) if s.e is not None else np.zeros(shape)
+        e[0] += EPS * np.abs(v0)  # only the zero-order coefficient is a sum
     c[0] = v0
-    return Series(c, nb)
+    return Series(c, nb, e)
 
 
 def negative_rule(prim, args, params):
     (a,) = args
-    return Series(-a.c, a.nb)
+    return Series(-a.c, a.nb, a.e)
 
 
 def multiply_rule(prim, args, params):
@@ -169,11 +194,29 @@ def multiply_rule(prim, args, params):
         ac, bc = a.c, b.c
         if ac.shape == bc.shape and ac[0].size == 1:
             c = _cauchy(ac.reshape(K), bc.reshape(K), K).reshape(ac.shape)
+            flat = (K,)
         else:
             c = _cauchy(ac, bc, K)
-        return Series(c, nb)
+            flat = None
+        return Series(c, nb, _product_err(a, b, flat, c.shape))
     s, k = (a, b) if isinstance(a, Series) else (b, a)
-    return Series(s.c * np.asarray(k, dtype=np.float64), nb)
+    k = np.asarray(k, dtype=np.float64)
+    c = s.c * k
+    return Series(c, nb, _err_sum(EPS * np.abs(c), None if s.e is None else s.e * np.abs(k)))
+
+
+def _product_err(a, b, flat, shape):
+    """Error estimate of the Cauchy product a b: eps sum |a_j| |b_(k-j)| for its sums, and
+    |a| * e_b + e_a * (|b| + e_b) for the factors' errors."""
+    def prep(x):
+        return None if x is None else (x.reshape(flat) if flat else x)
+
+    aa, ab = np.abs(prep(a.c)), np.abs(prep(b.c))
+    ea, eb = prep(a.e), prep(b.e)
+    e = _err_conv(aa, _err_sum(EPS * ab, eb))
+    if ea is not None:
+        e = e + _err_conv(ea, _err_sum(ab, eb))
+    return e.reshape(shape) if flat else e
 
 
 def divide_rule(prim, args, params):
@@ -181,7 +224,9 @@ def divide_rule(prim, args, params):
     a, b = args
     K, nb = _batch_info(args)
     if not isinstance(b, Series):
-        return Series(a.c / np.asarray(b, dtype=np.float64), nb)
+        b = np.asarray(b, dtype=np.float64)
+        c = a.c / b
+        return Series(c, nb, _err_sum(EPS * np.abs(c), None if a.e is None else a.e / np.abs(b)))
     v0, shape = _out(prim, args, params, K, nb)
     bc = _as_full(b.c, shape)
     if isinstance(a, Series):
@@ -189,9 +234,10 @@ def divide_rule(prim, args, params):
     else:
         ac = np.zeros(shape)
         ac[0] = v0 * bc[0]
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         v = _div_flat(_flat2(ac), _flat2(bc), _flat2(v0[None])[0])
-    return Series(v.reshape(shape), nb)
+        e = _div_err(_flat2(ac), _flat_err(a, shape), _flat2(bc), _flat_err(b, shape), v)
+    return Series(v.reshape(shape), nb, e.reshape(shape))
 
 
 def _unary(prim, args, params):
@@ -202,48 +248,60 @@ def _unary(prim, args, params):
     return u, u.nb, _flat2(u.c), _flat2(v0[None])[0]
 
 
+def _shaped(u, v, e):
+    """A unary rule's result: flat coefficients and errors back in the argument's shape."""
+    return Series(v.reshape(u.c.shape), u.nb, e.reshape(u.c.shape))
+
+
 def exp_rule(prim, args, params):
     """exp: k v_k = sum_{j=1..k} j u_j v_(k-j)."""
     u, nb, uf, v0 = _unary(prim, args, params)
-    return Series(_exp_flat(uf, v0).reshape(u.c.shape), nb)
+    v = _exp_flat(uf, v0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _shaped(u, v, _exp_err(uf, _flat_err(u), v))
 
 
 def log_rule(prim, args, params):
     """log: u_0 k v_k = k u_k - sum_{j=1..k-1} j v_j u_(k-j)."""
     u, nb, uf, v0 = _unary(prim, args, params)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         v = _log_flat(uf, v0)
-    return Series(v.reshape(u.c.shape), nb)
+        return _shaped(u, v, _log_err(uf, _flat_err(u), v))
 
 
 def sqrt_rule(prim, args, params):
     """sqrt: 2 v_0 v_k = u_k - sum_{j=1..k-1} v_j v_(k-j)."""
     u, nb, uf, v0 = _unary(prim, args, params)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         v = _sqrt_flat(uf, v0)
-    return Series(v.reshape(u.c.shape), nb)
+        return _shaped(u, v, _sqrt_err(uf, _flat_err(u), v))
+
+
+def _sin_cos(args, which, hyperbolic=False):
+    (u,) = args
+    uf = _flat2(u.c)
+    pair = _sin_cos_flat(uf, hyperbolic)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = _sin_cos_err(uf, _flat_err(u), *pair, which=which)
+    return _shaped(u, pair[which], e)
 
 
 def sin_rule(prim, args, params):
     """sin, computed together with cos (each one's recurrence needs the other)."""
-    u, nb, uf, _ = _unary(prim, args, params)
-    return Series(_sin_cos_flat(uf)[0].reshape(u.c.shape), nb)
+    return _sin_cos(args, 0)
 
 
 def cos_rule(prim, args, params):
-    u, nb, uf, _ = _unary(prim, args, params)
-    return Series(_sin_cos_flat(uf)[1].reshape(u.c.shape), nb)
+    return _sin_cos(args, 1)
 
 
 def sinh_rule(prim, args, params):
     """sinh, computed together with cosh."""
-    u, nb, uf, _ = _unary(prim, args, params)
-    return Series(_sin_cos_flat(uf, hyperbolic=True)[0].reshape(u.c.shape), nb)
+    return _sin_cos(args, 0, hyperbolic=True)
 
 
 def cosh_rule(prim, args, params):
-    u, nb, uf, _ = _unary(prim, args, params)
-    return Series(_sin_cos_flat(uf, hyperbolic=True)[1].reshape(u.c.shape), nb)
+    return _sin_cos(args, 1, hyperbolic=True)
 
 
 def power_rule(prim, args, params):
@@ -251,7 +309,8 @@ def power_rule(prim, args, params):
 
     * constant integer exponent: repeated squaring of series (exact where the base is 0, and
       fine for negative bases); negative integers through one division;
-    * constant real exponent: k u_0 v_k = sum_j (p j - (k - j)) u_j v_(k-j);
+    * constant real exponent: k u_0 v_k = sum_j (p j - (k - j)) u_j v_(k-j); where u_0 = 0,
+      the exact coefficients (0 below order m p for u = u_m t^m + ..., nan from there on);
     * variable exponent: exp(y log x), with the zero-order value from the forward.
     """
     x, y = args
@@ -267,33 +326,50 @@ def power_rule(prim, args, params):
                 return Series(c, nb)
             if p.is_integer() and abs(p) <= 1024:
                 n = int(abs(p))
-                xc = _as_full(x.c, shape)
-                c = _int_power(_flat2(xc), n, K).reshape(shape)
+                xc = _flat2(_as_full(x.c, shape))
+                c = _int_power(xc, n, K)
+                e = _int_power_err(xc, _flat_err(x, shape), n, K, c)
                 if p < 0:
-                    one = np.zeros(shape)
+                    one = np.zeros_like(c)
                     one[0] = 1.0
-                    with np.errstate(divide="ignore", invalid="ignore"):
-                        c = _div_flat(_flat2(one), _flat2(c), _flat2(v0[None])[0])
-                    c = c.reshape(shape)
+                    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                        v = _div_flat(one, c, _flat2(v0[None])[0])
+                        e = _div_err(one, None, c, e, v)
+                    c = v
+                c = c.reshape(shape)
                 c[0] = v0
-                return Series(c, nb)
-            xc = _as_full(x.c, shape)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                c = _pow_flat(_flat2(xc), p, _flat2(v0[None])[0])
-            return Series(c.reshape(shape), nb)
-        # elementwise constant exponents: the real-exponent recurrence, elementwise p
-        xc = _as_full(x.c, shape)
-        p = np.broadcast_to(yv, shape[1:]).reshape(-1) if shape[1:] else yv
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = _pow_flat(_flat2(xc), _flat2(np.asarray(p)[None])[0], _flat2(v0[None])[0])
-        return Series(c.reshape(shape), nb)
+                return Series(c, nb, e.reshape(shape))
+            p_flat = p
+        else:
+            # elementwise constant exponents: the real-exponent recurrence, elementwise p
+            p = np.broadcast_to(yv, shape[1:]).reshape(-1) if shape[1:] else yv
+            p_flat = _flat2(np.asarray(p)[None])[0]
+        xc = _flat2(_as_full(x.c, shape))
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            c = _pow_flat(xc, p_flat, _flat2(v0[None])[0])
+            e = _pow_err(xc, _flat_err(x, shape), p_flat, c)
+        c = _pow_at_zero(xc, p_flat, c)
+        e = np.where(xc[0] == 0, 0.0, e)  # exact zeros there (or nan, not an error)
+        return Series(c.reshape(shape), nb, e.reshape(shape))
     # variable exponent: x**y = exp(y log x)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lx = apply_rule(ops.log, [x], {}) if isinstance(x, Series) else np.log(x)
         w = apply_rule(ops.multiply, [y, lx], {})
-        wc = _as_full(w.c, shape)
-        c = _exp_flat(_flat2(wc), _flat2(v0[None])[0])
-    return Series(c.reshape(shape), nb)
+        wc = _flat2(_as_full(w.c, shape))
+        c = _exp_flat(wc, _flat2(v0[None])[0])
+        e = _exp_err(wc, _flat_err(w, shape), c)
+    return Series(c.reshape(shape), nb, e.reshape(shape))
+
+
+def _int_power_err(xc, ex, n, K, c):
+    """Error estimate of x^n by repeated squaring: n times the products' rounding, and the
+    base's error through n x^(n-1) (as |x + e|^n - |x|^n, majorised)."""
+    ax = np.abs(xc)
+    absolute = _int_power(ax, n, K)
+    e = n * EPS * absolute
+    if ex is not None:
+        e = e + np.abs(_int_power(ax + ex, n, K) - absolute)
+    return e
 
 
 # --- the generic rule: from the entry's first derivative ---------------------------------
@@ -348,9 +424,13 @@ def from_derivative(prim, args, params):
     v0, shape = _out(prim, args, params, K, nb)
     v = np.zeros(shape)
     v[0] = v0
+    # error estimate: the forward's rounding at order 0, then each term's (below)
+    e = np.zeros(shape)
+    e[0] = EPS * np.abs(v0)
     if K == 1:
-        return Series(v, nb)
-    lower = [Series(a.c[:K - 1], a.nb) if isinstance(a, Series) else a for a in args]
+        return Series(v, nb, e)
+    lower = [Series(a.c[:K - 1], a.nb, None if a.e is None else a.e[:K - 1])
+             if isinstance(a, Series) else a for a in args]
     ks = _weights(K, len(shape))
     for i, a in enumerate(args):
         if not isinstance(a, Series):
@@ -359,23 +439,33 @@ def from_derivative(prim, args, params):
         kind = entry[0]
         if kind == "none":
             continue
-        if kind == "one":
-            v[1:] += a.c[1:]
-            continue
-        if kind == "minus_one":
-            v[1:] -= a.c[1:]
-            continue
-        if kind == "const":
-            v[1:] += a.c[1:] * entry[1]
+        if kind in ("one", "minus_one", "const"):
+            d = 1.0 if kind == "one" else -1.0 if kind == "minus_one" else entry[1]
+            v[1:] += a.c[1:] * d if kind == "const" else d * a.c[1:]
+            if a.e is not None:
+                e += a.e * np.abs(d)
             continue
         env = {f"__arg{k}": b for k, b in enumerate(lower)}
         c = _graph.evaluate(entry[1], env, apply_rule, order=entry[2])
         ju = a.c[1:] * ks[1:]
         if isinstance(c, Series):
             v[1:] += _cauchy(ju, c.c, K - 1) / ks[1:]
+            # v' = f'(u) u': the sums' rounding, u's error through f'(u), f'(u)'s through u'
+            ac = np.abs(c.c)
+            ec = _err_sum(EPS * ac, c.e)
+            eu = None if a.e is None else a.e[1:] * ks[1:]
+            term = _err_sum(_err_conv(np.abs(ju), ec), _err_conv(eu, ac + ec))
+            e[1:] += term / ks[1:]
+            if a.e is not None:
+                e[0] += np.abs(c.c[0]) * a.e[0]
         else:
-            v[1:] += ju * np.asarray(c, dtype=np.float64) / ks[1:]
-    return Series(v, nb)
+            d = np.asarray(c, dtype=np.float64)
+            v[1:] += ju * d / ks[1:]
+            e[1:] += EPS * np.abs(v[1:])
+            if a.e is not None:
+                e += a.e * np.abs(d)
+    e[1:] += EPS * np.abs(v[1:])
+    return Series(v, nb, e)
 
 
 def output_polynomial(p0, p1, p2=0.0):
@@ -404,11 +494,73 @@ def output_polynomial(p0, p1, p2=0.0):
                     cm = cm + p0
                 c[m] = cm
                 v[k] = _dot(ju[1:k + 1], c[k - 1::-1]) / k
-        return Series(v.reshape(u.c.shape), nb)
+            m = K - 1  # the last c, for the error estimate only
+            c[m] = p1 * v[m] + (p2 * _dot(v[:m + 1], v[m::-1]) if p2 else 0.0)
+        else:
+            c = np.asarray(p0 + p1 * v + p2 * v * v)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _shaped(u, v, _polynomial_err(uf, _flat_err(u), v, c))
 
     rule.__name__ = f"output_polynomial({p0}, {p1}, {p2})"
     rule.__doc__ = f"Taylor rule for f' = {p0} + {p1} f + {p2} f^2 (see output_polynomial)."
     return rule
+
+
+def between_asymptotes(lo, hi, gaps):
+    """Rule family for f' = (f - lo)(hi - f), f between two asymptotes (sigmoid: 0 and 1;
+    tanh: -1 and 1).  ``gaps(u0)`` gives, computed without cancellation,
+    ``(f(u0) - lo, hi - f(u0), lo + hi - 2 f(u0))``.
+
+    Written out as a polynomial (sigmoid' = f - f^2) the derivative cancels twice: where f
+    saturates (at u0 = 40, sigmoid(u0) rounds to 1 and f - f^2 to 0, while sigmoid'(40) is
+    4e-18), and near the midpoint, where P'(f) = 1 - 2 f is a difference of rounded numbers.
+    Here c = P(f) is expanded with those two numbers given accurately: c_0 = (f_0 - lo)(hi -
+    f_0), c_m = (lo + hi - 2 f_0) v_m - sum_{i=1..m-1} v_i v_(m-i), and
+    k v_k = sum_{j=1..k} j u_j c_(k-j), one coefficient at a time.
+    """
+
+    def rule(prim, args, params):
+        u, nb, uf, v0 = _unary(prim, args, params)
+        K = uf.shape[0]
+        v = np.empty_like(uf)
+        v[0] = v0
+        if K > 1:
+            g_lo, g_hi, slope = gaps(uf[0])
+            c = np.empty_like(uf)
+            c[0] = g_lo * g_hi
+            ju = uf * _weights(K, uf.ndim)
+            for k in range(1, K):
+                m = k - 1
+                if m:
+                    cm = slope * v[m]
+                    if m > 1:
+                        cm = cm - _dot(v[1:m], v[m - 1:0:-1])
+                    c[m] = cm
+                v[k] = _dot(ju[1:k + 1], c[k - 1::-1]) / k
+            m = K - 1  # the last c, for the error estimate only
+            c[m] = slope * v[m] - (_dot(v[1:m], v[m - 1:0:-1]) if m > 1 else 0.0)
+        else:
+            g_lo, g_hi, _ = gaps(uf[0])
+            c = np.asarray(g_lo * g_hi)[None]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _shaped(u, v, _polynomial_err(uf, _flat_err(u), v, c))
+
+    rule.__name__ = f"between_asymptotes({lo}, {hi})"
+    rule.__doc__ = f"Taylor rule for f' = (f - {lo})({hi} - f) (see between_asymptotes)."
+    return rule
+
+
+def expm1_rule(prim, args, params):
+    """expm1: the coefficients of exp from order 1 on, with v_0 = expm1(u_0).
+
+    Not the polynomial rule f' = 1 + f: at u_0 = -40, expm1 rounds to -1 and 1 + f to 0,
+    while exp(-40) = 4e-18."""
+    u, nb, uf, v0 = _unary(prim, args, params)
+    v = _exp_flat(uf, np.exp(uf[0]))
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = _exp_err(uf, _flat_err(u), v)
+    v[0] = v0
+    return _shaped(u, v, e)
 
 
 # --- piecewise primitives ----------------------------------------------------------------
@@ -423,7 +575,12 @@ def _select(mask, x, y, shape, nb):
         z[0] = np.broadcast_to(np.asarray(a, dtype=np.float64), shape[1:])
         return z
 
-    return Series(np.where(mask, full(x), full(y)), nb)
+    def err(a):
+        e = _err(a)
+        return np.zeros(shape) if e is None else np.broadcast_to(e, shape)
+
+    e = np.where(mask, err(x), err(y)) if _err(x) is not None or _err(y) is not None else None
+    return Series(np.where(mask, full(x), full(y)), nb, e)
 
 
 def abs_rule(prim, args, params):
@@ -434,7 +591,7 @@ def abs_rule(prim, args, params):
         _note_kink(prim)
     c = u.c * s
     c[0] = np.abs(u.c[0])
-    return Series(c, u.nb)
+    return Series(c, u.nb, u.e)
 
 
 def sign_rule(prim, args, params):
@@ -452,7 +609,8 @@ def relu_rule(prim, args, params):
     (u,) = args
     if np.any(prim.kink(u.c[0])):
         _note_kink(prim)
-    return Series(np.where(u.c[0] > 0, u.c, 0.0), u.nb)
+    return Series(np.where(u.c[0] > 0, u.c, 0.0), u.nb,
+                  None if u.e is None else np.where(u.c[0] > 0, u.e, 0.0))
 
 
 def _extremum(prim, args, params):
@@ -497,7 +655,19 @@ def matmul_rule(prim, args, params):
     a, b = args
     if not (isinstance(a, Series) and isinstance(b, Series)):
         return linear(prim, args, params)
-    K, nb = _batch_info(args)
+    c = _matmul_series(a, b)
+    # error estimate: |a| @ (eps |b| + e_b) + e_a @ (|b| + e_b), by the same product
+    ab = np.abs(b.c)
+    eb = _err_sum(EPS * ab, b.e)
+    e = _matmul_series(Series(np.abs(a.c), a.nb), Series(eb, b.nb))
+    if a.e is not None:
+        e = e + _matmul_series(Series(a.e, a.nb), Series(ab + eb, b.nb))
+    return Series(c, a.nb, e)
+
+
+def _matmul_series(a, b):
+    """The coefficients of a @ b for two series (see :func:`matmul_rule`)."""
+    K, nb = _batch_info([a, b])
     ac, bc = a.c, b.c
     a_vec, b_vec = a.rank == 1, b.rank == 1
     if a_vec:
@@ -525,4 +695,4 @@ def matmul_rule(prim, args, params):
         out = out[..., 0]
     if a_vec:
         out = out[..., 0, :] if not b_vec else out[..., 0]
-    return Series(out, nb)
+    return out
