@@ -10,8 +10,12 @@ from ..engine.tape import GradientTape
 from ..engine.tensor import Tensor, as_value
 from ..errors import HodWarning, UsageError
 from ..expr import graph as _graph
-from .rules import _kink_logs, apply_rule
-from .series import Series
+from .rules import (
+    _kink_logs, apply_rule, divide_rule, from_derivative, log_rule, power_rule, sqrt_rule,
+)
+from .series import Series, tracking_errors
+
+_AMPLIFYING = (divide_rule, log_rule, sqrt_rule, power_rule, from_derivative)
 
 
 # =========================================================================================
@@ -117,8 +121,19 @@ def _run(f, primals, seeds):
     """
     with _Collect() as col:
         if isinstance(f, _graph.Expr):
-            out = propagate(f, seeds)
+            prims = [n.prim for n in _graph.topological([f]) if n.prim is not None]
+            with tracking_errors(amplifies(prims)):
+                out = propagate(f, seeds)
         else:
             nodes, xs, y = _trace(f, primals)
-            out = _replay(nodes, xs, seeds, y)
+            with tracking_errors(amplifies(n.prim for n in nodes)):
+                out = _replay(nodes, xs, seeds, y)
     return out, col.kinks
+
+
+def amplifies(prims):
+    """Whether a rule among ``prims`` can amplify rounding, so that the running error
+    estimate is worth carrying: the recurrences that divide by a leading coefficient
+    (quotient, log, sqrt, real power) and the rules from the derivative (whose partials
+    divide: asin, atan, log1p, ...)."""
+    return any(getattr(p, "taylor", None) in _AMPLIFYING for p in prims)

@@ -36,6 +36,7 @@ from .series import (
     EPS, Series, _as_full, _cauchy, _div_err, _div_flat, _err_conv, _err_sum, _exp_err,
     _exp_flat, _flat2, _int_power, _log_err, _log_flat, _dot, _polynomial_err, _pow_at_zero,
     _pow_err, _pow_flat, _sin_cos_err, _sin_cos_flat, _sqrt_err, _sqrt_flat, _weights,
+    tracking,
     _zero_order,
 )
 
@@ -208,6 +209,8 @@ def multiply_rule(prim, args, params):
 def _product_err(a, b, flat, shape):
     """Error estimate of the Cauchy product a b: eps sum |a_j| |b_(k-j)| for its sums, and
     |a| * e_b + e_a * (|b| + e_b) for the factors' errors."""
+    if not tracking():
+        return None
     def prep(x):
         return None if x is None else (x.reshape(flat) if flat else x)
 
@@ -216,7 +219,7 @@ def _product_err(a, b, flat, shape):
     e = _err_conv(aa, _err_sum(EPS * ab, eb))
     if ea is not None:
         e = e + _err_conv(ea, _err_sum(ab, eb))
-    return e.reshape(shape) if flat else e
+    return _reshaped(e, shape) if flat else e
 
 
 def divide_rule(prim, args, params):
@@ -237,7 +240,7 @@ def divide_rule(prim, args, params):
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         v = _div_flat(_flat2(ac), _flat2(bc), _flat2(v0[None])[0])
         e = _div_err(_flat2(ac), _flat_err(a, shape), _flat2(bc), _flat_err(b, shape), v)
-    return Series(v.reshape(shape), nb, e.reshape(shape))
+    return Series(v.reshape(shape), nb, _reshaped(e, shape))
 
 
 def _unary(prim, args, params):
@@ -248,9 +251,14 @@ def _unary(prim, args, params):
     return u, u.nb, _flat2(u.c), _flat2(v0[None])[0]
 
 
+def _reshaped(e, shape):
+    """An error estimate reshaped (None: no estimate carried)."""
+    return None if e is None else e.reshape(shape)
+
+
 def _shaped(u, v, e):
     """A unary rule's result: flat coefficients and errors back in the argument's shape."""
-    return Series(v.reshape(u.c.shape), u.nb, e.reshape(u.c.shape))
+    return Series(v.reshape(u.c.shape), u.nb, _reshaped(e, u.c.shape))
 
 
 def exp_rule(prim, args, params):
@@ -338,7 +346,7 @@ def power_rule(prim, args, params):
                     c = v
                 c = c.reshape(shape)
                 c[0] = v0
-                return Series(c, nb, e.reshape(shape))
+                return Series(c, nb, _reshaped(e, shape))
             p_flat = p
         else:
             # elementwise constant exponents: the real-exponent recurrence, elementwise p
@@ -350,7 +358,7 @@ def power_rule(prim, args, params):
             e = _pow_err(xc, _flat_err(x, shape), p_flat, c)
         c = _pow_at_zero(xc, p_flat, c)
         e = np.where(xc[0] == 0, 0.0, e)  # exact zeros there (or nan, not an error)
-        return Series(c.reshape(shape), nb, e.reshape(shape))
+        return Series(c.reshape(shape), nb, _reshaped(e, shape))
     # variable exponent: x**y = exp(y log x)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         lx = apply_rule(ops.log, [x], {}) if isinstance(x, Series) else np.log(x)
@@ -358,12 +366,14 @@ def power_rule(prim, args, params):
         wc = _flat2(_as_full(w.c, shape))
         c = _exp_flat(wc, _flat2(v0[None])[0])
         e = _exp_err(wc, _flat_err(w, shape), c)
-    return Series(c.reshape(shape), nb, e.reshape(shape))
+    return Series(c.reshape(shape), nb, _reshaped(e, shape))
 
 
 def _int_power_err(xc, ex, n, K, c):
     """Error estimate of x^n by repeated squaring: n times the products' rounding, and the
     base's error through n x^(n-1) (as |x + e|^n - |x|^n, majorised)."""
+    if not tracking():
+        return None
     ax = np.abs(xc)
     absolute = _int_power(ax, n, K)
     e = n * EPS * absolute
@@ -656,6 +666,8 @@ def matmul_rule(prim, args, params):
     if not (isinstance(a, Series) and isinstance(b, Series)):
         return linear(prim, args, params)
     c = _matmul_series(a, b)
+    if not tracking():
+        return Series(c, a.nb)
     # error estimate: |a| @ (eps |b| + e_b) + e_a @ (|b| + e_b), by the same product
     ab = np.abs(b.c)
     eb = _err_sum(EPS * ab, b.e)

@@ -24,6 +24,7 @@ taken at first order, with one eps per sum, and a worst-case alignment of their 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 
 import numpy as np
@@ -160,6 +161,26 @@ def _powers_over_factorial(b, K, scale=1.0):
 
 #: The rounding charged per elementary sum or product (two units in the last place).
 EPS = 2.0 ** -52
+
+# The running error estimate costs about as much as the coefficients themselves, so it is
+# carried only through propagations with a rule that can amplify rounding (a quotient, log,
+# sqrt, real power, or a rule from the derivative: see propagate.amplifies); elsewhere every
+# error helper returns None (no estimate: the recurrences of exp, sin, tan... damp rounding).
+_TRACKING = [True]
+
+
+@contextlib.contextmanager
+def tracking_errors(on):
+    """Within the block, error estimates are carried (``on``) or skipped."""
+    _TRACKING.append(bool(on))
+    try:
+        yield
+    finally:
+        _TRACKING.pop()
+
+
+def tracking():
+    return _TRACKING[-1]
 _TINY_NORMAL = np.finfo(np.float64).tiny
 
 
@@ -167,6 +188,8 @@ def _err_conv(a, b):
     """sum_j a_j b_(k-j) for k < K of two arrays of the same first length ``K`` (error
     estimates and absolute values: non-negative, no exactness needed, no BLAS either); None
     stands for zero."""
+    if not _TRACKING[-1]:
+        return None
     if a is None or b is None:
         return None
     K = a.shape[0]
@@ -191,6 +214,8 @@ def _toeplitz(b):
 
 def _err_sum(*terms):
     """The sum of the error arrays given (None stands for zero)."""
+    if not _TRACKING[-1]:
+        return None
     out = None
     for t in terms:
         if t is not None:
@@ -223,6 +248,8 @@ def _div_err(a, ea, b, eb, v):
     """Error estimate of v = a / b by the quotient recurrence b_0 v_k = a_k - sum b_j v_(k-j):
     the local rounding eps (|a_k| + sum |b_j| |v_(k-j)|) / |b_0| and the inputs' errors
     (e_a + |v| * e_b) / |b_0|, carried through the propagator b_0 / b."""
+    if not _TRACKING[-1]:
+        return None
     av, ab = np.abs(v), np.abs(b)
     local = EPS * (np.abs(a) + _err_conv(ab, av))
     src = _err_sum(local, ea, _err_conv(av, eb)) / ab[0]
@@ -241,6 +268,8 @@ def _ode_err(u, eu, v, c, extra=None):
     scaled), so the rounding of one coefficient is not carried on to the next: a bound that
     carried |u_j| |error| forward would grow like the series of exp(|u|), far above the
     float64 errors.  ``extra`` adds a second sum's rounding (sin and cos feed each other)."""
+    if not _TRACKING[-1]:
+        return None
     K = u.shape[0]
     ks = _weights(K, u.ndim)
     av, ac = np.abs(v), np.abs(c)
@@ -267,6 +296,8 @@ def _ode_err(u, eu, v, c, extra=None):
 
 def _exp_err(u, eu, v):
     """Error estimate of v = exp(u) (see :func:`_ode_err`, with c = v)."""
+    if not _TRACKING[-1]:
+        return None
     return _ode_err(u, eu, v, v)
 
 
@@ -279,6 +310,8 @@ def _ratio_sum(terms, ks):
 def _log_err(u, eu, v):
     """Error estimate of v = log(u): u_0 k v_k = k u_k - sum j v_j u_(k-j), carried through
     u_0 / u; the input's error through 1 / u (dv = du / u)."""
+    if not _TRACKING[-1]:
+        return None
     K = u.shape[0]
     av, au = np.abs(v), np.abs(u)
     ks = _weights(K, u.ndim)
@@ -295,6 +328,8 @@ def _log_err(u, eu, v):
 def _sqrt_err(u, eu, v):
     """Error estimate of v = sqrt(u): 2 v_0 v_k = u_k - sum v_j v_(k-j), carried through
     v_0 / v; the input's error through 1 / (2 v)."""
+    if not _TRACKING[-1]:
+        return None
     av = np.abs(v)
     local = EPS * (np.abs(u) + _err_conv(av, av))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -306,6 +341,8 @@ def _sin_cos_err(u, eu, s, c, which=0):
     """Error estimate of sin u (``which`` = 0) or cos u (1), or sinh, cosh: two recurrences
     of the kind of :func:`_ode_err` that feed each other (s' = c u', c' = -+s u'), so each is
     charged both sums' rounding; the input's error goes through c and s (d sin u = cos u du)."""
+    if not _TRACKING[-1]:
+        return None
     v, dv = (s, c) if which == 0 else (c, s)
     if _affine(u):
         return _ode_err(u, eu, v, dv)
@@ -317,6 +354,8 @@ def _pow_err(u, eu, p, v):
     """Error estimate of v = u^p (constant real p, u_0 != 0): the recurrence's sums carried
     through u_0 / u (k u_0 v_k = sum (p j - (k - j)) u_j v_(k-j) divides by u like a quotient
     does: p = -1 is one), and the input's error through p v / u."""
+    if not _TRACKING[-1]:
+        return None
     K = u.shape[0]
     av, au = np.abs(v), np.abs(u)
     ks = _weights(K, u.ndim)
@@ -337,6 +376,8 @@ def _pow_err(u, eu, p, v):
 def _polynomial_err(u, eu, v, c):
     """Error estimate of v = f(u) with f' = c = P(f) solved one coefficient at a time (see
     :func:`_ode_err`; P's own sum is charged as a second sum)."""
+    if not _TRACKING[-1]:
+        return None
     K = u.shape[0]
     ks = _weights(K, u.ndim)
     return _ode_err(u, eu, v, c, _err_conv(np.abs(u) * ks, np.abs(c)))
