@@ -85,7 +85,7 @@ def _zero_order(a):
 
 def _dot(a, b):
     """sum_i a[i] * b[i] over the first axis (1-D arrays, or 2-D with columns kept)."""
-    return np.add.reduce(a * b, axis=0)
+    return np.add.reduce(a * b)  # over the first axis (the default)
 
 
 def _weights(K, ndim):
@@ -397,7 +397,7 @@ def _exp_flat(u, v0):
     ju = u * _weights(K, u.ndim)
     add = np.add.reduce  # _dot inlined: this loop is the cost of a high order
     for k in range(1, K):
-        v[k] = add(ju[1:k + 1] * v[k - 1::-1], axis=0) / k
+        v[k] = add(ju[1:k + 1] * v[k - 1::-1]) / k  # (axis 0, the default: no keyword)
     return v
 
 
