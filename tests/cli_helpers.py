@@ -49,3 +49,26 @@ class GrowingClock:
 def stopped_clock():
     """A clock for the nested tapes that never moves: they always finish (low orders only)."""
     return 0.0
+
+
+def imports_after(args, modules=("sympy", "rich", "mpmath")):
+    """Run ``hod ARGS`` in a fresh Python: ``"CODE [modules imported]"``, the exit code and
+    which of ``modules`` the command imported (commands import only what they need)."""
+    import subprocess
+    import sys
+    import textwrap
+    from pathlib import Path
+
+    code = textwrap.dedent(f"""
+        import sys
+        from hod.cli import main
+        try:
+            main({list(args)!r})
+        except SystemExit as e:
+            code = e.code
+        print()
+        print(code, sorted(m for m in {tuple(modules)!r} if m in sys.modules))
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=Path(__file__).resolve().parents[1])
+    return out.stdout.splitlines()[-1]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import invoke
+from cli_helpers import imports_after as cli_imports_after
 
 import hod
 from hod.expr.graph import evaluate
@@ -147,19 +148,7 @@ def test_trace_wrt_must_be_a_variable():
 
 
 def imports_after(args):
-    code = textwrap.dedent(f"""
-        import sys
-        from hod.cli import main
-        try:
-            main({args!r})
-        except SystemExit as e:
-            code = e.code
-        print()
-        print(code, sorted(m for m in ("sympy", "matplotlib") if m in sys.modules))
-    """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, cwd=ROOT)
-    return out.stdout.splitlines()[-1]
+    return cli_imports_after(args, ('sympy', 'matplotlib'))
 
 
 def test_trace_imports_neither_sympy_nor_matplotlib():

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from cli_helpers import invoke, never_answers, stopped_clock
+from cli_helpers import imports_after as cli_imports_after
 
 import hod
 from hod import check, render
@@ -615,19 +616,7 @@ def test_help_lists_the_exit_codes(command):
 
 
 def _imports_after(args):
-    code = textwrap.dedent(f"""
-        import sys
-        from hod.cli import main
-        try:
-            main({args!r})
-        except SystemExit as e:
-            code = e.code
-        print()
-        print(code, sorted(m for m in ("sympy", "rich", "mpmath") if m in sys.modules))
-    """)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=120, cwd=ROOT)
-    return out.stdout.splitlines()[-1]
+    return cli_imports_after(args, ('sympy', 'rich', 'mpmath'))
 
 
 def test_no_check_does_not_import_sympy_and_plain_does_not_import_rich():

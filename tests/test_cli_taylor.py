@@ -331,20 +331,7 @@ def test_nested_tapes_that_disagree_are_a_disagreement(monkeypatch):
 
 
 def test_no_check_imports_neither_sympy_nor_mpmath_nor_rich():
-    def imports_after(args):
-        code = textwrap.dedent(f"""
-            import sys
-            from hod.cli import main
-            try:
-                main({args!r})
-            except SystemExit as e:
-                code = e.code
-            print()
-            print(code, sorted(m for m in ("sympy", "rich", "mpmath") if m in sys.modules))
-        """)
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                             timeout=120, cwd=ROOT, check=False)
-        return out.stdout.splitlines()[-1]
+    from cli_helpers import imports_after
 
     diff = ["diff", "exp(sin(x))", "--wrt", "x", "--order", "100", "--at", "x=0.5",
             "--no-check"]
