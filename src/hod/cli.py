@@ -19,6 +19,7 @@ import sys
 import click
 
 from . import __version__, render, render_classroom
+from .cli_many import many_points
 from . import check as checks
 from .errors import (
     DomainError, HodError, NonDifferentiableError, ParseError, Spelling, UsageError,
@@ -129,9 +130,10 @@ def output_options(f):
              "derivative; a numeric derivative from mpmath where SymPy does not finish). "
              "--check ball is the fast one (no SymPy import).")(f)
     f = click.option(
-        "--format", "fmt", type=click.Choice(render.FORMATS),
+        "--format", "fmt", type=click.Choice(render.FORMATS + ("jsonl",)),
         default="table", show_default=True,
-        help="table for people; json, csv or plain (bare numbers) for scripts.")(f)
+        help="table for people; json, csv or plain (bare numbers) for scripts; jsonl (JSON "
+             "Lines, one object per point) streams many points.")(f)
     return f
 
 
@@ -332,6 +334,7 @@ def main():
 @input_options
 @output_options
 @at_the_edge
+@many_points("grad")
 def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The value and gradient of EXPR at each --at point.
 
@@ -354,6 +357,7 @@ def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, time
 @input_options
 @output_options
 @at_the_edge
+@many_points("hessian")
 def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Hessian matrix (with the value and gradient) of EXPR at each --at point.
 
@@ -383,6 +387,7 @@ def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, t
                    f"{checks.MAX_ORDER}).")
 @output_options
 @at_the_edge
+@many_points("diff")
 def diff(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol, atol, timeout):
     """One derivative of EXPR, of any order, at each --at point.
 
@@ -410,6 +415,7 @@ def diff(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol
 @input_options
 @output_options
 @at_the_edge
+@many_points("jacobian")
 def jacobian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Jacobian of the comma-separated expressions in EXPR ("f1, f2, ...").
 
@@ -434,6 +440,7 @@ def jacobian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, 
               metavar="N", help=f"The highest power of (X - X0) (N <= {checks.MAX_ORDER}).")
 @output_options
 @at_the_edge
+@many_points("taylor")
 def taylor(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Taylor coefficients of EXPR about each --at point, and the polynomial.
 
