@@ -81,7 +81,7 @@ def _options():
                           "table to stdout."),
         click.option("--chunk-size", type=click.IntRange(1, 10 ** 8), default=None,
                      metavar="ROWS",
-                     help="Points computed and written at a time (default 262144)."),
+                     help="Points computed and written at a time (default 131072)."),
     ]
 
 

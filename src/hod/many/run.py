@@ -28,7 +28,7 @@ from ..errors import UsageError
 from . import compute
 
 # Default chunk: big enough that numpy's per-call cost vanishes, small enough for memory.
-CHUNK_SIZE = 1 << 18
+CHUNK_SIZE = 1 << 17
 # Default number of points the certified engine checks.
 CERTIFY = 3
 # Points whose SymPy value disagrees that are re-checked by the certified engine, at most.
