@@ -207,9 +207,12 @@ def run_many(kind, *, expr, points, variables, fmt, check, no_check, digits, rto
     if engine == "dask":
         from .many import dask as hod_dask
 
+        if fmt != "table":
+            raise UsageError("--engine dask writes the rows to --output; --format is then "
+                             "table (the summary on stdout)")
         summary = hod_dask.run_cli(kind, text, variables, wrt, order, settings, points_file,
-                                   points, output, scheduler, chunk_size)
-        return _close(summary, fmt if output else "table")
+                                   points, output, scheduler, chunk_size, on_bad_row)
+        return _close(summary, "table")
     if scheduler is not None:
         raise UsageError("--scheduler goes with --engine dask")
     source, fixed = _source(points_file, grid, points, on_bad_row)
