@@ -330,7 +330,9 @@ def main():
     'hod grad "2*x**3 + 5*y**2" --at x=5,y=2',
     'hod grad "sin(x)*y" --at x=0,y=1 --at x=pi/2,y=1 --format plain',
     'hod grad "x**2*y + exp(y)"',
-    'echo "log(x) + z" | hod grad - --at x=2,z=1 --vars z,x --format json']))
+    'echo "log(x) + z" | hod grad - --at x=2,z=1 --vars z,x --format json',
+    'hod grad "sin(x)*exp(y)" --points points.csv --format csv > out.csv',
+    'hod grad "sin(x)*exp(y)" --grid x=0:1:1001,y=-1:1:1001']))
 @input_options
 @output_options
 @at_the_edge
@@ -353,7 +355,8 @@ def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, time
     'hod hessian "2*x**3 + 5*y**2 + 11*x*y + 5" --at x=5,y=2',
     'hod hessian "x*y*z" --at x=1,y=2,z=3 --format plain',
     'hod hessian "exp(x)*cos(y)" --at x=0,y=0 --format csv',
-    'hod hessian "x**2*y + exp(y)"']))
+    'hod hessian "x**2*y + exp(y)"',
+    'hod hessian "x*y*z" --points points.parquet --output out.parquet']))
 @input_options
 @output_options
 @at_the_edge
@@ -377,7 +380,8 @@ def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, t
     'hod diff "exp(sin(x))" --wrt x --order 5 --at x=0.5',
     'hod diff "exp(sin(x))" --wrt x --order 100 --at x=0.5 --timeout 3',
     'hod diff "sin(x)" --at x=0 --at x=1 --format plain',
-    'hod diff "sin(x)*exp(x)" --wrt x --order 10']))
+    'hod diff "sin(x)*exp(x)" --wrt x --order 10',
+    'hod diff "log(x)" --order 2 --grid x=0.1:2:20 --format jsonl']))
 @input_options
 @click.option("--wrt", metavar="X,Y,...",
               help="The variables to differentiate by, one per differentiation: x,y,y is "
@@ -411,7 +415,8 @@ def diff(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol
 @main.command(cls=ExprCommand, epilog=_epilog([
     'hod jacobian "x*y, x + y" --at x=2,y=3',
     'hod jacobian "r*cos(t), r*sin(t)" --at r=2,t=0 --format plain',
-    'hod jacobian "x**2, x*y, y**2" --at x=1,y=2 --format json']))
+    'hod jacobian "x**2, x*y, y**2" --at x=1,y=2 --format json',
+    'hod jacobian "x*y, x + y" --engine dask --points "in/*.csv" --output "out/part-*.csv"']))
 @input_options
 @output_options
 @at_the_edge
@@ -431,7 +436,8 @@ def jacobian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, 
     'hod taylor "exp(sin(x))" --at x=0 --order 6',
     'hod taylor "log(1 + x)" --at x=0 --at x=1 --order 4 --format plain',
     'hod taylor "x*exp(y)" --wrt y --at x=2,y=0 --format json',
-    'echo "1/(1 - x)" | hod taylor - --at x=0.5 --order 3 --format csv']))
+    'echo "1/(1 - x)" | hod taylor - --at x=0.5 --order 3 --format csv',
+    'cat points.jsonl | hod taylor "exp(x)*y" --wrt x --points - --at y=2 --format csv']))
 @input_options
 @click.option("--wrt", metavar="X",
               help="The variable to expand in; the others stay at their --at values. "

@@ -71,11 +71,11 @@ def _options():
                           "checks every point (slower: ~0.2-50 ms a point)."),
         click.option("--engine", type=click.Choice(["local", "dask"]), default=None,
                      help="dask (pip install 'hod[dask]'): run the chunks over a Dask "
-                          "dataframe of --points (a CSV or Parquet glob), writing partitioned "
-                          "output to --output DIR."),
+                          "dataframe of --points (a CSV or Parquet glob), one output file per "
+                          "partition: --output 'out/part-*.csv' (* is its number)."),
         click.option("--scheduler", metavar="ADDRESS", default=None,
-                     help="With --engine dask: the Dask scheduler (default: a local cluster).")
-        ,
+                     help="With --engine dask: the Dask scheduler (default: a local cluster "
+                          "of two worker processes)."),
         click.option("--output", "output", metavar="FILE", default=None,
                      help="Write the rows to FILE (.csv, .jsonl or .parquet) and the summary "
                           "table to stdout."),

@@ -55,6 +55,7 @@ def render_summary(summary, *, width=None, color=None):
         if how:
             console.print("checked by " + "; ".join(how))
     else:
-        console.print(f"{summary.rows:,} points, unchecked (--no-check)")
+        parts = [f"{counts[v]:,} {v}" for v in ("unchecked", "undefined") if counts[v]]
+        console.print(", ".join(parts) + " (--no-check)")
     if summary.skipped:
         console.print(f"skipped {summary.skipped:,} bad rows")

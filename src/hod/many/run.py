@@ -131,11 +131,12 @@ class Chunked:
         out = dict(arrays)
         for label, row in zip(plan.labels, vals):
             out[label] = row
-        if not s.checked:
-            return out, None, None
         finite = np.isfinite(vals).all(axis=0)
         code = np.where(finite, _UNCHECKED, _UNDEFINED).astype(np.int8)
         rel = np.full(n, np.nan)
+        if not s.checked:
+            # no check columns; undefined points still count (exit code 3, as for one point)
+            return out, code, rel
         if self.reference is not None and self.reference.unsupported is None:
             ref = self.reference.values(arrays, n)
             with np.errstate(all="ignore"):
