@@ -19,6 +19,7 @@ import sys
 import click
 
 from . import __version__, render, render_classroom
+from .cli_many import many_points
 from . import check as checks
 from .errors import (
     DomainError, HodError, NonDifferentiableError, ParseError, Spelling, UsageError,
@@ -129,9 +130,10 @@ def output_options(f):
              "derivative; a numeric derivative from mpmath where SymPy does not finish). "
              "--check ball is the fast one (no SymPy import).")(f)
     f = click.option(
-        "--format", "fmt", type=click.Choice(render.FORMATS),
+        "--format", "fmt", type=click.Choice(render.FORMATS + ("jsonl",)),
         default="table", show_default=True,
-        help="table for people; json, csv or plain (bare numbers) for scripts.")(f)
+        help="table for people; json, csv or plain (bare numbers) for scripts; jsonl (JSON "
+             "Lines, one object per point) streams many points.")(f)
     return f
 
 
@@ -328,10 +330,13 @@ def main():
     'hod grad "2*x**3 + 5*y**2" --at x=5,y=2',
     'hod grad "sin(x)*y" --at x=0,y=1 --at x=pi/2,y=1 --format plain',
     'hod grad "x**2*y + exp(y)"',
-    'echo "log(x) + z" | hod grad - --at x=2,z=1 --vars z,x --format json']))
+    'echo "log(x) + z" | hod grad - --at x=2,z=1 --vars z,x --format json',
+    'hod grad "sin(x)*exp(y)" --points points.csv --format csv > out.csv',
+    'hod grad "sin(x)*exp(y)" --grid x=0:1:1001,y=-1:1:1001']))
 @input_options
 @output_options
 @at_the_edge
+@many_points("grad")
 def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The value and gradient of EXPR at each --at point.
 
@@ -350,10 +355,12 @@ def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, time
     'hod hessian "2*x**3 + 5*y**2 + 11*x*y + 5" --at x=5,y=2',
     'hod hessian "x*y*z" --at x=1,y=2,z=3 --format plain',
     'hod hessian "exp(x)*cos(y)" --at x=0,y=0 --format csv',
-    'hod hessian "x**2*y + exp(y)"']))
+    'hod hessian "x**2*y + exp(y)"',
+    'hod hessian "x*y*z" --points points.parquet --output out.parquet']))
 @input_options
 @output_options
 @at_the_edge
+@many_points("hessian")
 def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Hessian matrix (with the value and gradient) of EXPR at each --at point.
 
@@ -373,7 +380,8 @@ def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, t
     'hod diff "exp(sin(x))" --wrt x --order 5 --at x=0.5',
     'hod diff "exp(sin(x))" --wrt x --order 100 --at x=0.5 --timeout 3',
     'hod diff "sin(x)" --at x=0 --at x=1 --format plain',
-    'hod diff "sin(x)*exp(x)" --wrt x --order 10']))
+    'hod diff "sin(x)*exp(x)" --wrt x --order 10',
+    'hod diff "log(x)" --order 2 --grid x=0.1:2:20 --format jsonl']))
 @input_options
 @click.option("--wrt", metavar="X,Y,...",
               help="The variables to differentiate by, one per differentiation: x,y,y is "
@@ -383,6 +391,7 @@ def hessian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, t
                    f"{checks.MAX_ORDER}).")
 @output_options
 @at_the_edge
+@many_points("diff")
 def diff(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol, atol, timeout):
     """One derivative of EXPR, of any order, at each --at point.
 
@@ -406,10 +415,12 @@ def diff(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol
 @main.command(cls=ExprCommand, epilog=_epilog([
     'hod jacobian "x*y, x + y" --at x=2,y=3',
     'hod jacobian "r*cos(t), r*sin(t)" --at r=2,t=0 --format plain',
-    'hod jacobian "x**2, x*y, y**2" --at x=1,y=2 --format json']))
+    'hod jacobian "x**2, x*y, y**2" --at x=1,y=2 --format json',
+    'hod jacobian "x*y, x + y" --engine dask --points "in/*.csv" --output "out/part-*.csv"']))
 @input_options
 @output_options
 @at_the_edge
+@many_points("jacobian")
 def jacobian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Jacobian of the comma-separated expressions in EXPR ("f1, f2, ...").
 
@@ -425,7 +436,8 @@ def jacobian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, 
     'hod taylor "exp(sin(x))" --at x=0 --order 6',
     'hod taylor "log(1 + x)" --at x=0 --at x=1 --order 4 --format plain',
     'hod taylor "x*exp(y)" --wrt y --at x=2,y=0 --format json',
-    'echo "1/(1 - x)" | hod taylor - --at x=0.5 --order 3 --format csv']))
+    'echo "1/(1 - x)" | hod taylor - --at x=0.5 --order 3 --format csv',
+    'cat points.jsonl | hod taylor "exp(x)*y" --wrt x --points - --at y=2 --format csv']))
 @input_options
 @click.option("--wrt", metavar="X",
               help="The variable to expand in; the others stay at their --at values. "
@@ -434,6 +446,7 @@ def jacobian(expr, points, variables, fmt, check, no_check, digits, rtol, atol, 
               metavar="N", help=f"The highest power of (X - X0) (N <= {checks.MAX_ORDER}).")
 @output_options
 @at_the_edge
+@many_points("taylor")
 def taylor(expr, points, variables, wrt, order, fmt, check, no_check, digits, rtol, atol, timeout):
     """The Taylor coefficients of EXPR about each --at point, and the polynomial.
 

@@ -234,8 +234,9 @@ def _nth_derivative(expand_along, n):
     """f^(n) from the normalised coefficients ``expand_along(s)`` of f(x0 + s t).
 
     ``expand_along(s)`` returns the coefficients, an array (n + 1,) + shape for a direction s
-    (1.0, or an array of the value's shape), and their error estimates (same shape, or None).  Where c_n = f^(n)/n! underflows (1/171! < 1e-308, or earlier when
-    f's own scale is small, as for exp(x/10)), the series is expanded again along s = 2^m,
+    (1.0, or an array of the value's shape), and their error estimates (same shape, or None).
+    Where c_n = f^(n)/n! underflows (1/171! < 1e-308, or earlier when f's own scale is small,
+    as for exp(x/10)), the series is expanded again along s = 2^m,
     whose coefficients are c_k s^k, until c_n is a normal float; then f^(n) = n! c_n / s^n
     with exact powers of two.  Returns an :class:`NthDerivative` without kinks."""
     c, err = expand_along(1.0)
