@@ -203,12 +203,15 @@ def _latex_comment(text):
 # Matrices (the Hessian laid out as a matrix, wrapped by blocks of columns)
 # =========================================================================================
 
-def print_matrix(console, names, matrix, row_names=None, digits=None):
+def print_matrix(console, names, matrix, row_names=None, digits=None, ascii_only=False):
     """``matrix`` as a table with the variables as column headers and row labels; when it
     is wider than the console, in blocks of columns (each block a table)."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
+
+    rule = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True) \
+        if ascii_only else box.SIMPLE_HEAD
 
     row_names = row_names or names
     label = max([len(r) for r in row_names] + [0])
@@ -223,7 +226,7 @@ def print_matrix(console, names, matrix, row_names=None, digits=None):
         if len(names) > per_block:
             console.print(Text(f"columns {start + 1}-{cols[-1] + 1} of {len(names)}",
                                style="dim"))
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table = Table(box=rule, show_edge=False, pad_edge=False)
         table.add_column("", no_wrap=True)
         for j in cols:
             table.add_column(names[j], justify="right", no_wrap=True, min_width=cell)
