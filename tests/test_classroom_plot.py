@@ -75,6 +75,13 @@ def test_other_variables_are_fixed_by_at():
         hod.plot_data("x**2", range="x=-1:1", taylor=2)
 
 
+def test_a_constant_and_a_tiny_range():
+    p = hod.plot_data("3", range="x=0:1", orders=[0, 1], samples=5)
+    assert p.curves[0].y.tolist() == [3.0] * 5 and p.curves[1].y.tolist() == [0.0] * 5
+    out = plot_lines(hod.plot_data("x", range="x=0:1e-12"), 60, 10)
+    assert any(line.startswith("1e-12 +") for line in out)
+
+
 def test_range_and_ticks():
     assert parse_range("x=-1:2") == ("x", -1.0, 2.0)
     assert parse_range("t=0:pi") == ("t", 0.0, math.pi)

@@ -85,6 +85,7 @@ class PlotData:
     kinks: list = dataclasses.field(default_factory=list)
     taylor_coefficients: list | None = None
     notes: list = dataclasses.field(default_factory=list)
+    f: np.ndarray | None = None  # f at the samples (when order 0 is not a curve)
 
     @property
     def gaps(self):
@@ -107,7 +108,7 @@ class PlotData:
         for c in self.curves:
             if c.order == 0:
                 return c.y
-        return self._f
+        return self.f
 
     def to_dict(self):
         return {"expression": self.expression, "wrt": self.wrt,
@@ -195,7 +196,9 @@ class _Sampler:
         point = {**self.fixed, self.wrt: xs}
         with np.errstate(all="ignore"):
             e = expand(self.root, point, self.order, {self.wrt: 1.0})
-            d = np.asarray(e.derivatives, dtype=float).reshape(self.order + 1, xs.size)
+            # (a constant expression gives one value per order: broadcast to the samples)
+            d = np.broadcast_to(np.asarray(e.derivatives, dtype=float).reshape(
+                self.order + 1, -1), (self.order + 1, xs.size))
             # where f is not finite, no derivative is defined either
             d = np.where(np.isfinite(d[0])[None, :] & np.isfinite(d), d, np.nan)
         return d, [k[0] for k in e.kinks]
@@ -312,8 +315,7 @@ def plot_data(expr, wrt=None, range=None, orders=(0,), at=None, taylor=0, sample
     xs = np.linspace(lo, hi, samples)
     d, kinks_met = sample(xs)
     curves = [Curve(derivative_label(k), "derivative", k, d[k].copy()) for k in orders]
-    data = PlotData(text, wrt, names, (lo, hi), fixed, x0, xs, curves)
-    data._f = d[0]
+    data = PlotData(text, wrt, names, (lo, hi), fixed, x0, xs, curves, f=d[0].copy())
 
     # kinks: at samples (Taylor mode says so), then between samples (f' jumps)
     found = {}
@@ -378,8 +380,8 @@ def y_limits(data):
     plo, phi = (float(v) for v in np.percentile(ys, [5, 95]))
     if phi > plo and (hi - lo) > 20 * (phi - plo):
         lo, hi = max(lo, plo - 0.5 * (phi - plo)), min(hi, phi + 0.5 * (phi - plo))
-    if hi - lo <= 1e-12 * max(1.0, abs(hi), abs(lo)):
-        pad = max(1.0, abs(hi)) * 0.5
+    if hi - lo <= 1e-12 * max(abs(hi), abs(lo)):  # a constant: centred, half its size
+        pad = 0.5 * abs(hi) if hi else 1.0
         return lo - pad, hi + pad
     pad = 0.05 * (hi - lo)
     return lo - pad, hi + pad
