@@ -162,6 +162,7 @@ def test_the_classroom_docstring_examples_run():
     import importlib
 
     for name in ("hod.classroom.trace", "hod.classroom.critical", "hod.classroom.linalg",
-                 "hod.classroom.graph", "hod.classroom.symbolic", "hod.expr.latex"):
+                 "hod.classroom.graph", "hod.classroom.symbolic", "hod.expr.latex",
+                 "hod.classroom.plot", "hod.check.kinds"):
         result = doctest.testmod(importlib.import_module(name), extraglobs={"hod": hod})
         assert result.failed == 0, name

@@ -42,6 +42,7 @@ from .ops import *  # noqa: F401,F403  (every public operation: hod.sin, hod.red
 from .taylor_mode import derivative, derivative_tensor, partial, taylor
 from .classroom.critical import critical_point, stationary_points
 from .classroom.graph import expression_graph
+from .classroom.plot import PlotData, plot_data
 from .classroom.symbolic import symbolic_derivative, symbolic_gradient, symbolic_hessian
 from .classroom.trace import Trace, trace
 
@@ -62,7 +63,7 @@ __all__ = [
     "check_gradient", "check_hessian", "check_jacobian", "check_diff", "check_taylor", "Report",
     # classroom views
     "trace", "Trace", "critical_point", "stationary_points", "expression_graph",
-    "symbolic_derivative", "symbolic_gradient", "symbolic_hessian",
+    "symbolic_derivative", "symbolic_gradient", "symbolic_hessian", "plot_data", "PlotData",
     # errors
     "HodError", "UsageError", "ParseError", "DomainError", "NonDifferentiableError",
     "HodWarning",

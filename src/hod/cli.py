@@ -58,6 +58,9 @@ FLAGS = {
     "digits": Spelling("--digits", "--digits {}"),
     "box": Spelling("--box", "--box {}"),
     "range": Spelling("--range", "--range {}"),
+    "plot_orders": Spelling("--orders", "--orders {}"),
+    "plot_taylor": Spelling("--taylor", "--taylor {}"),
+    "plot_output": Spelling("--output", "--output {}"),
 }
 
 EXIT_CODES_HELP = """\b
@@ -593,6 +596,68 @@ def graph_command(expr, point, variables, fmt):
 
     g = expression_graph(_read_expr(expr), point, variables)
     _emit(lambda: render_classroom.render_graph(g, fmt))
+
+
+@view_command("plot", [
+    'hod plot "sin(x)" --range x=-3:3 --orders 0,1,2',
+    'hod plot "exp(sin(x))" --range x=-2:2 --at x=0.5 --taylor 3',
+    'hod plot "log(x)" --range x=-1:2 --orders 0,1',
+    'hod plot "x**2*y - abs(x)" --wrt x --range x=-2:2 --at y=1 --output plot.svg'])
+@click.argument("expr", metavar="EXPR")
+@click.option("--wrt", metavar="X", help="The variable along the x axis. Optional when EXPR "
+                                         "has one variable or --range names it.")
+@click.option("--range", "span", metavar="X=LOW:HIGH",
+              help="The x axis. Default: 10 wide, about the --at value of X (or 0).")
+@click.option("--orders", default="0", show_default=True, metavar="K,...",
+              help="The derivatives to draw: 0 is f, 1 is f', ... (up to 10).")
+@click.option("--at", "point", metavar="NAME=VALUE,...",
+              help="Values of the other variables (fixed), and of X: the tangent line at "
+                   "that x0.")
+@click.option("--taylor", type=int, default=0, metavar="N",
+              help="Overlay the Taylor polynomials of orders 1..N at the --at point.")
+@click.option("--output", metavar="FILE",
+              help="Write FILE.svg, .png or .pdf (matplotlib: pip install \"hod[plot]\").")
+@click.option("--width", type=click.IntRange(20, 10000), default=None, metavar="N",
+              help="Width: characters (default: the terminal's), or pixels with --output "
+                   "(default 800).")
+@click.option("--height", type=click.IntRange(5, 10000), default=None, metavar="N",
+              help="Height: lines (default 20), or pixels with --output (default 500).")
+@click.option("--vars", "variables", metavar="X,Y,...",
+              help="Variable order (default: sorted by name).")
+@click.option("--format", "fmt", type=click.Choice(render_classroom.PLOT_FORMATS),
+              default="table", show_default=True,
+              help="table: the plot in the terminal; json, csv: the samples.")
+@at_the_edge
+def plot_command(expr, wrt, span, orders, point, taylor, output, width, height, variables,
+                 fmt):
+    """f and its derivatives over a range, drawn in the terminal or to a file.
+
+    The derivatives come from hod's Taylor mode, at every sample at once. Where f is not
+    defined the curves have gaps; kinks (abs, relu, maximum, minimum, or wherever f' jumps)
+    are marked K. --at x=x0 draws the tangent line at x0 and --taylor N the Taylor
+    polynomials of orders 1..N there. In the terminal each curve has its own mark (f *,
+    f' o, f'' +, the tangent /, Taylor polynomials their order's digit). --output writes
+    SVG, PNG or PDF through matplotlib (the extra hod[plot]). Exit code 3 when f is not
+    defined anywhere on the range.
+    """
+    from .classroom.plot import SAMPLES, plot_data
+
+    if output is not None:
+        from .classroom.plot_file import write_plot
+
+        data = plot_data(_read_expr(expr), wrt, span, orders, point, taylor, SAMPLES * 2,
+                         variables)
+        write_plot(data, output, width or 800, height or 500)
+        click.echo(f"hod: wrote {output}", err=True)
+    else:
+        columns = width or render_classroom.console_for().width
+        data = plot_data(_read_expr(expr), wrt, span, orders, point, taylor,
+                         4 * columns + 1, variables)
+        _emit(lambda: render_classroom.render_plot(data, fmt, width=width, height=height))
+    import numpy as np
+
+    raise click.exceptions.Exit(EXIT_OK if np.isfinite(data.f_values).any()
+                                else EXIT_NOT_DEFINED)
 
 
 if __name__ == "__main__":

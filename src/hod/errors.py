@@ -32,6 +32,9 @@ ARGUMENTS = {
     "digits": Spelling("digits", "digits={}"),
     "box": Spelling("box", 'box="{}"'),
     "range": Spelling("range", 'range="{}"'),
+    "plot_orders": Spelling("orders", 'orders="{}"'),
+    "plot_taylor": Spelling("taylor", "taylor={}"),
+    "plot_output": Spelling("path", 'path="{}"'),
 }
 
 

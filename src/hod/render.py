@@ -198,9 +198,13 @@ _VERDICT_MARK = {"ok": ("✓", "OK:", "bold green"), "bad": ("✗", "FAIL:", "bo
                  "warn": ("!", "!", "bold yellow"), "info": ("–", "-", "dim")}
 _MAX_FORM = 160
 _MIN_FORM = 14
-# (significant digits, with the abs diff column), tried in turn until the table fits
-_FITS = [(15, True), (14, True), (13, True), (12, True), (12, False), (11, False),
-         (10, False)]
+# (significant digits, the columns left out), tried in turn until the table fits; when
+# even the last does not fit, each component is stacked as lines (a number never folds)
+_FITS = [(15, ()), (14, ()), (13, ()), (12, ()), (12, ("abs diff",)), (11, ("abs diff",)),
+         (10, ("abs diff",)), (10, ("abs diff", "rel diff")),
+         (10, ("abs diff", "rel diff", "float64"))]
+#: Digits of the stacked layout (each number has a line of its own).
+_STACKED_DIGITS = 15
 
 
 def _broken_pipe():
@@ -257,45 +261,20 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
             return rows, fixed
 
         # Before the table gets wider than the console, numbers lose digits (down to 12),
-        # then the absolute difference goes, then numbers lose digits down to 10.
-        for digits, with_abs in _FITS:
-            columns = [c for c in all_columns if with_abs or c[0] != "abs diff"]
+        # then the absolute difference goes, then numbers lose digits down to 10, then the
+        # relative difference and the float64 column go; then the components are stacked.
+        for digits, dropped in _FITS:
+            columns = [c for c in all_columns if c[0] not in dropped]
             rows, fixed = build(digits, columns)
             if fixed <= console.width:
                 break
-        headers = [h for h, _ in columns]
+        else:
+            digits = _stack(console, r, all_columns, checked, ascii_only)
         forms = [_form(c.form) for c in r.components] if checked else None
-        # Forms go in a column when they all fit in one (at least _MIN_FORM wide), else
-        # below the table.
-        inline = (bool(forms) and any(forms) and console.width - fixed - 3
-                  >= max(_MIN_FORM, *(len(f) for f in forms)))
-        table = Table(box=box.ASCII if ascii_only else box.HEAVY_HEAD, show_edge=False,
-                      pad_edge=False)
-        for i, h in enumerate(headers):
-            text_col = i == 0 or (checked and i == len(headers) - 1)
-            # numbers fold rather than lose digits when the console is very narrow
-            table.add_column(h, justify="left" if text_col else "right", no_wrap=text_col,
-                             overflow="fold",
-                             min_width=max(len(h), *(len(row[i]) for row in rows))
-                             if fixed <= console.width else None)
-            if i == 0 and inline:
-                table.add_column("symbolic", overflow="fold", min_width=_MIN_FORM)
-        for c, row, form in zip(r.components, rows, forms or [None] * len(rows)):
-            cells = [Text(x) for x in row]
-            if checked:
-                cells[-1].stylize(_MARKS.get(_mark_key(c), ("", "", ""))[2])
-            if inline:
-                cells.insert(1, Text(form))
-            table.add_row(*cells)
-        console.print(table)
-        if forms is not None and not inline and any(forms):
-            below = Table.grid(padding=(0, 1))
-            below.add_column(no_wrap=True)
-            below.add_column(overflow="fold")
-            for row, form in zip(rows, forms):
-                if form:
-                    below.add_row(Text(row[0]), Text("= " + form))
-            console.print(below)
+        if fixed <= console.width:
+            _print_table(console, r, columns, rows, fixed, forms, checked, ascii_only)
+        if r.eigenvalues is not None:
+            _hessian_matrix(console, report, r, digits, ascii_only)
         if r.polynomial is not None:
             var, x0 = report.wrt[0], r.point[report.wrt[0]]
             base = var if x0 == 0 else f"({var} {'-' if x0 > 0 else '+'} {fmt_number(abs(x0))})"
@@ -313,6 +292,110 @@ def render_table(report, file=None, *, width=None, color=None, ascii_only=None):
                 _hanging(console, "  also: " if kind != "info" else "  ", w)
         for note in r.notes:
             _hanging(console, "  ", note, "dim")
+
+
+def _stack(console, r, columns, checked, ascii_only):
+    """Each component as lines: its label, then ``hod: ...``, ``SymPy: ...``, ...,
+    ``check: ...`` (a column left empty is left out), then its symbolic form.  Returns the
+    digits shown."""
+    from rich.text import Text
+
+    digits = _STACKED_DIGITS
+    width = max(len(h) for h, _ in columns[1:]) if len(columns) > 1 else 0
+    for k, c in enumerate(r.components):
+        if k:
+            console.print()
+        exact = c.check == "disagree"
+        (_, label), rest = columns[0], columns[1:]
+        console.print(Text(label(c, digits, exact, ascii_only), style="bold"), no_wrap=True,
+                      overflow="fold")
+        for h, get in rest:
+            cell = get(c, digits, exact, ascii_only)
+            if not cell:
+                continue
+            text = Text(f"  {h + ':':<{width + 1}} ")
+            value = Text(cell)
+            if h == "check" and checked:
+                value.stylize(_MARKS.get(_mark_key(c), ("", "", ""))[2])
+            text.append_text(value)
+            console.print(text, no_wrap=False, overflow="fold")
+        if checked and c.form:
+            _hanging(console, f"  {'symbolic:':<{width + 1}} ", _form(c.form))
+    return digits
+
+
+def _print_table(console, r, columns, rows, fixed, forms, checked, ascii_only):
+    """The components as one table (it fits the console: see :data:`_FITS`), their
+    symbolic forms in a column of it when they fit, else below it."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    headers = [h for h, _ in columns]
+    # Forms go in a column when they all fit in one (at least _MIN_FORM wide), else
+    # below the table.
+    inline = (bool(forms) and any(forms) and console.width - fixed - 3
+              >= max(_MIN_FORM, *(len(f) for f in forms)))
+    table = Table(box=box.ASCII if ascii_only else box.HEAVY_HEAD, show_edge=False,
+                  pad_edge=False)
+    for i, h in enumerate(headers):
+        text_col = i == 0 or (checked and i == len(headers) - 1)
+        # the table fits (see _FITS): no cell needs to fold
+        table.add_column(h, justify="left" if text_col else "right", no_wrap=text_col,
+                         overflow="fold", min_width=max(len(h), *(len(row[i]) for row in rows)))
+        if i == 0 and inline:
+            table.add_column("symbolic", overflow="fold", min_width=_MIN_FORM)
+    for c, row, form in zip(r.components, rows, forms or [None] * len(rows)):
+        cells = [Text(x) for x in row]
+        if checked:
+            cells[-1].stylize(_MARKS.get(_mark_key(c), ("", "", ""))[2])
+        if inline:
+            cells.insert(1, Text(form))
+        table.add_row(*cells)
+    console.print(table)
+    if forms is not None and not inline and any(forms):
+        below = Table.grid(padding=(0, 1))
+        below.add_column(no_wrap=True)
+        below.add_column(overflow="fold")
+        for row, form in zip(rows, forms):
+            if form:
+                below.add_row(Text(row[0]), Text("= " + form))
+        console.print(below)
+
+
+def _hessian_matrix(console, report, r, digits=None, ascii_only=False):
+    """The Hessian laid out as a matrix (rows and columns named by the variables), its
+    eigenvalues and what they say; lines break between numbers, never inside one."""
+    from rich.text import Text
+
+    from .classroom.linalg import meaning
+    from .render_classroom import number, print_matrix
+
+    if not r.result:
+        return
+    console.print()
+    console.print(Text("Hessian:", style="bold"))
+    print_matrix(console, list(report.variables), [[float(x) for x in row] for row in r.result],
+                 digits=digits, ascii_only=ascii_only)
+    eigs = [number(e, 12) for e in r.eigenvalues]
+    for line in _wrap_words("eigenvalues: ", [e + "," for e in eigs[:-1]] + eigs[-1:],
+                            console.width):
+        console.print(Text(line), no_wrap=True, overflow="ignore", crop=False)
+    console.print(Text(f"{r.definiteness}: {meaning(r.definiteness)}"))
+
+
+def _wrap_words(prefix, words, width):
+    """``prefix`` then ``words`` separated by spaces, in lines of at most ``width`` where
+    the words allow, continuation lines indented under the first word."""
+    lines, line = [], prefix + words[0]
+    for w in words[1:]:
+        if len(line) + 1 + len(w) > width:
+            lines.append(line)
+            line = " " * len(prefix) + w
+        else:
+            line += " " + w
+    lines.append(line)
+    return lines
 
 
 def _wrap_terms(prefix, text, width):

@@ -203,12 +203,15 @@ def _latex_comment(text):
 # Matrices (the Hessian laid out as a matrix, wrapped by blocks of columns)
 # =========================================================================================
 
-def print_matrix(console, names, matrix, row_names=None, digits=None):
+def print_matrix(console, names, matrix, row_names=None, digits=None, ascii_only=False):
     """``matrix`` as a table with the variables as column headers and row labels; when it
     is wider than the console, in blocks of columns (each block a table)."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
+
+    rule = box.Box("    \n    \n -- \n    \n    \n    \n    \n    \n", ascii=True) \
+        if ascii_only else box.SIMPLE_HEAD
 
     row_names = row_names or names
     label = max([len(r) for r in row_names] + [0])
@@ -223,7 +226,7 @@ def print_matrix(console, names, matrix, row_names=None, digits=None):
         if len(names) > per_block:
             console.print(Text(f"columns {start + 1}-{cols[-1] + 1} of {len(names)}",
                                style="dim"))
-        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        table = Table(box=rule, show_edge=False, pad_edge=False)
         table.add_column("", no_wrap=True)
         for j in cols:
             table.add_column(names[j], justify="right", no_wrap=True, min_width=cell)
@@ -616,3 +619,195 @@ def _latex_escape(text):
     repl = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "^": r"\^{}",
             "#": r"\#", "&": r"\&", "%": r"\%", "$": r"\$", "~": r"\~{}"}
     return "".join(repl.get(ch, ch) for ch in text)
+
+
+# =========================================================================================
+# hod plot
+# =========================================================================================
+
+PLOT_FORMATS = ("table", "json", "csv")
+#: One mark per derivative order (f is ``*``, f' is ``o``, ...); the tangent is ``/``, a
+#: Taylor polynomial of order n is the digit n, a kink ``K`` and the point x0 ``@``.
+PLOT_MARKS = "*o+x#%&=~^$"
+TANGENT_MARK, KINK_MARK, AT_MARK = "/", "K", "@"
+PLOT_HEIGHT = 20
+
+
+def render_plot(data, fmt, *, width=None, height=None, color=None):
+    """Write sampled curves ``data`` (a :class:`hod.classroom.plot.PlotData`): a character
+    plot (``table``), or the samples as JSON or CSV."""
+    if fmt == "json":
+        click.echo(json.dumps(data.to_dict(), indent=2, allow_nan=False))
+    elif fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        extra = ([data.tangent] if data.tangent else []) + list(data.taylor)
+        curves = [*data.curves, *extra]
+        w.writerow([data.wrt, *(c.label for c in curves)])
+        for i, x in enumerate(data.x):
+            w.writerow([fmt_number(float(x) + 0.0),
+                        *(fmt_number(float(c.y[i]) + 0.0) for c in curves)])
+        click.echo(buf.getvalue(), nl=False)
+    else:
+        from rich.text import Text
+
+        console = console_for(width, color)
+        for line in plot_lines(data, console.width, height or PLOT_HEIGHT):
+            console.print(Text(line), no_wrap=True, overflow="ignore", crop=False)
+    if fmt != "table":
+        for note in data.notes:
+            click.echo(f"hod: {note}", err=True)
+
+
+def _tick(v):
+    return fmt_number(float(v) + 0.0)
+
+
+def _flow(entries, width, sep="   "):
+    """Entries joined by ``sep`` into lines of at most ``width`` (an entry is never split)."""
+    lines, line = [], ""
+    for e in entries:
+        if line and len(line) + len(sep) + len(e) > width:
+            lines.append(line)
+            line = e
+        else:
+            line = f"{line}{sep}{e}" if line else e
+    if line:
+        lines.append(line)
+    return lines
+
+
+def plot_lines(data, width=80, height=PLOT_HEIGHT):
+    """The character plot of ``data`` as lines of at most ``width`` characters: a title, the
+    plot with its y axis (tick labels on the left) and x axis (tick labels below), the
+    legend (one mark per curve), then where the kinks and gaps are."""
+    import numpy as np
+
+    from .classroom.plot import nice_ticks, y_limits
+
+    lo, hi = data.range
+    ylo, yhi = y_limits(data)
+    rows = max(5, int(height))
+    yticks = nice_ticks(ylo, yhi, most=max(3, min(6, rows // 4)))
+    ylabels = {t: _tick(t) for t in yticks}
+    gutter = max(len(s) for s in ylabels.values()) + 1
+    cols = max(10, width - gutter - 3)  # label, axis, the plot, then " x"
+    grid = [[" "] * cols for _ in range(rows)]
+
+    def col_of(x):
+        return np.rint((np.asarray(x, dtype=float) - lo) / (hi - lo) * (cols - 1))
+
+    def row_of(y):
+        with np.errstate(all="ignore"):
+            return (yhi - np.asarray(y, dtype=float)) / (yhi - ylo) * (rows - 1)
+
+    def put(r, c, mark):
+        if 0 <= r < rows and 0 <= c < cols:
+            grid[r][c] = mark
+
+    if ylo < 0 < yhi:  # the line y = 0
+        r0 = int(round(float(row_of(0.0))))
+        for c in range(cols):
+            put(r0, c, "-")
+    if lo < 0 < hi:  # the line x = 0
+        c0 = int(col_of(0.0))
+        for r in range(rows):
+            put(r, c0, "+" if grid[r][c0] == "-" else ":")
+
+    # a derivative is not joined across a kink (f' jumps there)
+    kinked = np.zeros(len(data.x), dtype=bool)
+    for k in data.kinks:
+        kinked |= (data.x <= k.x) & (np.append(data.x[1:], np.inf) >= k.x)
+
+    def draw(y, mark, joined_at_kinks=True):
+        cs = col_of(data.x).astype(int)
+        rf = row_of(y)
+        inside = np.isfinite(rf) & (rf >= -0.5) & (rf <= rows - 0.5)
+        rs = np.rint(np.where(inside, rf, 0)).astype(int)
+        for i in np.flatnonzero(inside):
+            put(rs[i], cs[i], mark)
+            j = i + 1
+            # joined to the next sample: no holes in steep parts
+            if j < len(rs) and inside[j] and (joined_at_kinks or not kinked[i]):
+                a, b = rs[i], rs[j]
+                mid = (a + b) / 2
+                for r in range(min(a, b), max(a, b) + 1):
+                    on_first = (r <= mid) if a <= b else (r >= mid)
+                    put(r, cs[i] if on_first or cs[i] == cs[j] else cs[j], mark)
+
+    legend = []
+    drawn_taylor = [c for c in data.taylor if not (data.tangent and c.order == 1)]
+    for c in reversed(drawn_taylor):
+        draw(c.y, _digit(c.order))
+    if data.tangent is not None:
+        draw(data.tangent.y, TANGENT_MARK)
+    for c in sorted(data.curves, key=lambda c: -c.order):
+        draw(c.y, PLOT_MARKS[c.order % len(PLOT_MARKS)], joined_at_kinks=c.order == 0)
+    for c in data.curves:
+        legend.append(f"{PLOT_MARKS[c.order % len(PLOT_MARKS)]} {c.label}")
+    lowest = data.curves[0].order if data.curves else 0
+    for k in data.kinks:
+        r = row_of(k.values.get(lowest, math.nan))
+        if math.isfinite(float(r)):
+            put(int(round(float(r))), int(col_of(k.x)), KINK_MARK)
+    at = _tick(data.x0) if data.x0 is not None else None
+    if data.tangent is not None:
+        legend.append(f"{TANGENT_MARK} tangent at {data.wrt} = {at}")
+    for c in drawn_taylor:
+        legend.append(f"{_digit(c.order)} Taylor polynomial of order {c.order}")
+    if data.x0 is not None and data.taylor_coefficients is not None and lowest == 0:
+        f0 = data.taylor_coefficients[0]
+        if math.isfinite(f0) and ylo <= f0 <= yhi:
+            put(int(round(float(row_of(f0)))), int(col_of(data.x0)), AT_MARK)
+            legend.append(f"{AT_MARK} {data.wrt} = {at}")
+    if data.kinks:
+        legend.append(f"{KINK_MARK} kink")
+
+    out = []
+    title = f"hod plot  {data.expression}  {data.wrt} = {_tick(lo)}..{_tick(hi)}"
+    if data.fixed:
+        title += "  (" + ", ".join(f"{k} = {_tick(v)}" for k, v in data.fixed.items()) + ")"
+    out += _flow(title.split(" "), width, sep=" ") if len(title) > width else [title]
+    tick_rows = {}
+    for t, s in ylabels.items():
+        r = int(round(float(row_of(t))))
+        if 0 <= r < rows:
+            tick_rows[r] = s
+    for r in range(rows):
+        label = tick_rows.get(r, "")
+        out.append(f"{label:>{gutter - 1}} {'+' if r in tick_rows else '|'}"
+                   + "".join(grid[r]).rstrip())
+    axis = ["-"] * cols
+    labels = [" "] * (cols + 2)
+    xticks = nice_ticks(lo, hi, most=max(2, min(8, cols // 10)))
+    last_end = -2
+    for t in xticks:
+        c = int(col_of(t))
+        if not 0 <= c < cols:
+            continue
+        axis[c] = "+"
+        s = _tick(t)
+        start = min(max(0, c - len(s) // 2), cols + 2 - len(s))
+        if start > last_end + 1:
+            labels[start:start + len(s)] = list(s)
+            last_end = start + len(s) - 1
+    out.append(" " * gutter + "+" + "".join(axis) + " " + data.wrt)
+    out.append(" " * (gutter + 1) + "".join(labels).rstrip())
+    out += _flow(legend, width)
+    if data.kinks:
+        where = ", ".join(_tick(k.x) + (f" ({k.primitive})" if k.primitive else "")
+                          for k in data.kinks)
+        out += _flow(f"kinks (f' jumps) at {data.wrt} = {where}".split(" "), width, sep=" ")
+    gaps = data.gaps
+    if gaps:
+        spans = ", ".join(f"{number(a, 6)}..{number(b, 6)}" if a != b else number(a, 6)
+                          for a, b in gaps)
+        out += _flow(f"gaps: f is not defined (or not finite) at {data.wrt} = {spans}"
+                     .split(" "), width, sep=" ")
+    for note in data.notes:
+        out += _flow(f"! {note}".split(" "), width, sep=" ")
+    return out
+
+
+def _digit(n):
+    return str(n) if n <= 9 else chr(ord("a") + n - 10)

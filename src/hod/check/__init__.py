@@ -190,6 +190,9 @@ def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=
                 c.problem is not None or c.resolved for c in certified))
     report = assemble(task, hod, nested, refs, settings, certified)
     _exact_polynomials(report)
+    for r in report.results:
+        if r.status not in ("undefined", "overflow"):
+            kind.annotate(r)
     return report
 
 

@@ -163,6 +163,9 @@ class Kind:
         """The Taylor polynomial as text, for kinds that have one."""
         return None
 
+    def annotate(self, r):
+        """Fill in what the kind says about one point's result (:class:`PointResult`)."""
+
 
 class TapeKind(Kind):
     """A kind computed on hod's tape."""
@@ -253,6 +256,30 @@ class Hessian(TapeKind):
 
     def plain_rows(self, r):
         return r.result
+
+    def annotate(self, r):
+        """The Hessian's eigenvalues and its definiteness (see :func:`hessian_summary`)."""
+        r.eigenvalues, r.definiteness = hessian_summary(r.result)
+
+
+def hessian_summary(matrix):
+    """(eigenvalues, definiteness) of a Hessian (rows of numbers, or of proven digits as
+    text): the eigenvalues ascending by Jacobi rotations in plain float arithmetic, rounded
+    to 12 significant digits so that they print the same on every CPU, and what they say
+    (``positive definite``, ``indefinite``, ...; an eigenvalue is zero within 1e-8 of the
+    largest |eigenvalue|).
+
+    >>> hessian_summary([[60.0, 11.0], [11.0, 10.0]])
+    ([7.6869994325, 62.3130005675], 'positive definite')
+    """
+    from ..classroom import linalg
+
+    rows = [[float(x) for x in row] for row in matrix]
+    if not rows:
+        return [], "zero"
+    eigs = linalg.eigenvalues(rows)
+    rounded = [float(f"{e:.12g}") + 0.0 if math.isfinite(e) else e for e in eigs]
+    return rounded, linalg.definiteness(eigs, relative=True)
 
 
 class Jacobian(TapeKind):

@@ -80,6 +80,8 @@ class PointResult:
     certified: bool = False    # every printed number is proven (within its enclosure)
     given: dict | None = None  # coordinates given as text that is not their float (pi/2)
     float64: Any = None        # shape of result: float64's numbers, where they were replaced
+    eigenvalues: list | None = None  # hessian: the Hessian's eigenvalues (12 digits), ascending
+    definiteness: str | None = None  # hessian: what they say ("positive definite", ...)
 
     @property
     def ok(self):
@@ -152,6 +154,9 @@ class Report:
                          symbolic_value=_json_num(r.symbolic_value, replaced))
             if self.kind.forms_per_point:
                 entry.update(symbolic_forms=r.forms, polynomial=r.polynomial)
+            if r.eigenvalues is not None:
+                entry.update(eigenvalues=_json_num(r.eigenvalues, replaced),
+                             definiteness=r.definiteness)
             entry.update(certified=r.certified, float64=_json_num(r.float64, replaced),
                          agree=r.agree, status=r.status, warnings=list(r.warnings))
             if self.kind.nested:

@@ -51,19 +51,24 @@ def eigenvalues(matrix, sweeps=100):
     return sorted(a[i][i] for i in range(n))
 
 
-def definiteness(eigs):
+def definiteness(eigs, relative=False):
     """What the eigenvalues say about the matrix: ``positive definite``, ``negative
     definite``, ``indefinite``, ``positive semidefinite``, ``negative semidefinite``, ``zero``
-    (or ``not finite``).
+    (or ``not finite``).  An eigenvalue counts as zero within :data:`ZERO_EIGENVALUE` times
+    the largest |eigenvalue| (at least 1, unless ``relative``: then the tolerance scales with
+    the matrix however small it is).
 
     >>> definiteness([1.0, 3.0]), definiteness([-1.0, 3.0]), definiteness([0.0, 3.0])
     ('positive definite', 'indefinite', 'positive semidefinite')
+    >>> definiteness([1e-12, 3e-12]), definiteness([1e-12, 3e-12], relative=True)
+    ('zero', 'positive definite')
     """
     if not eigs:
         return "zero"
     if not all(math.isfinite(e) for e in eigs):
         return "not finite"
-    tol = ZERO_EIGENVALUE * max(1.0, max(abs(e) for e in eigs))
+    largest = max(abs(e) for e in eigs)
+    tol = ZERO_EIGENVALUE * (largest if relative else max(1.0, largest))
     pos = sum(e > tol for e in eigs)
     neg = sum(e < -tol for e in eigs)
     zero = len(eigs) - pos - neg
