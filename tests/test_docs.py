@@ -122,3 +122,28 @@ def test_click_commands_all_have_docstrings():
     for name in COMMANDS:
         cmd = main.commands[name]
         assert isinstance(cmd, click.Command) and cmd.help and cmd.epilog, name
+
+
+# --- README's examples print what the command prints today ------------------------------
+
+def _readme_examples():
+    import readme_examples
+
+    return [e for e in readme_examples.examples() if e.pinned]
+
+
+@pytest.mark.parametrize("example", _readme_examples(), ids=lambda e: e.command[:70])
+def test_every_readme_example_prints_what_the_command_prints(example):
+    """Numbers and layout, at 80 columns (``python tests/readme_examples.py --write``
+    refreshes README.md after a deliberate change)."""
+    import readme_examples
+
+    assert readme_examples.run(example) == example.shown
+
+
+def test_readme_examples_are_found_and_mostly_pinned():
+    import readme_examples
+
+    found = readme_examples.examples()
+    assert len(found) >= 40
+    assert sum(e.pinned for e in found) >= len(found) - 8
