@@ -344,7 +344,7 @@ def grad(expr, points, variables, fmt, check, no_check, digits, rtol, atol, time
     """The value and gradient of EXPR at each --at point.
 
     The table shows f and every partial derivative; plain prints, per point, one line: the
-    value, then the gradient in variable order. Without --at, the gradient as formulas
+    gradient in variable order. Without --at, the gradient as formulas
     (SymPy, simplified).
     """
     if not points:

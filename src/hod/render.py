@@ -6,9 +6,10 @@ JSON and CSV go through :mod:`json` and
 :mod:`csv` and are written with ``click.echo``; rich is imported only by the table renderer,
 which builds its own console per call (so a test can pin its width and colour).
 
-``plain`` is for shell pipelines: bare numbers separated by single spaces,
+``plain`` is for shell pipelines: bare numbers separated by single spaces, one rule for every
+command: each point's result, and only its result (the value f is in JSON, CSV and the table),
 
-* ``grad``: one line per point: the value, then the gradient in variable order;
+* ``grad``: one line per point: the gradient in variable order;
 * ``hessian``: the Hessian, one line per row, points separated by an empty line;
 * ``diff``: one line per point: the derivative;
 * ``jacobian``: the Jacobian, one line per function, points separated by an empty line;

@@ -223,7 +223,7 @@ class Gradient(TapeKind):
         return [("value", {"kind": "value"}), ("result", {"kind": "grad", "wrt": task.names})]
 
     def plain_rows(self, r):
-        return [[r.value, *r.result]]
+        return [list(r.result)]
 
 
 class Hessian(TapeKind):
