@@ -19,6 +19,7 @@ import sys
 import click
 
 from . import __version__, render, render_classroom
+from .cli_input import read_expr as _read_expr
 from .cli_many import many_points
 from . import check as checks
 from .errors import (
@@ -43,7 +44,6 @@ STATUS_EXIT = {
     "timeout": EXIT_UNCHECKED, "symbolic failed": EXIT_UNCHECKED,
 }
 
-MAX_STDIN_CHARS = 1_000_000
 
 # The library's parameters as this command's flags (library errors name the parameter).
 FLAGS = {
@@ -195,24 +195,6 @@ class ExprCommand(click.Command):
                 e.message += (f" (an expression that starts with a sign goes after --: "
                               f"hod {self.name} -- {e.option_name} ...)")
             raise
-
-
-def _read_expr(expr, lines_are_functions=False):
-    """EXPR itself, or standard input when EXPR is ``-``.  With ``lines_are_functions``
-    (jacobian), each non-empty line of standard input is one function."""
-    if expr != "-":
-        return expr.strip()
-    if sys.stdin.isatty():
-        click.echo("hod: reading the expression from standard input (end with Ctrl-D)",
-                   err=True)
-    text = sys.stdin.read(MAX_STDIN_CHARS + 1)
-    if len(text) > MAX_STDIN_CHARS:
-        raise UsageError(f"the expression on standard input is longer than "
-                                 f"{MAX_STDIN_CHARS} characters")
-    if lines_are_functions:
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        return ", ".join(line.rstrip(",").rstrip() for line in lines)
-    return text.strip()
 
 
 def _error(message):

@@ -191,14 +191,14 @@ def run_many(kind, *, expr, points, variables, fmt, check, no_check, digits, rto
              timeout, points_file, grid, on_bad_row, certify, engine, scheduler, output,
              chunk_size, wrt=None, order=None):
     """The many-points path of a command (see :mod:`hod.many`)."""
-    from . import cli
+    from .cli_input import read_expr
     from .many import compute
     from .many.run import CHUNK_SIZE, run
 
     if digits is not None:
         raise UsageError("--digits is for a few points; with --points or --grid the "
                          "certified engine checks --certify N points")
-    text = cli._read_expr(expr, lines_are_functions=kind == "jacobian") \
+    text = read_expr(expr, lines_are_functions=kind == "jacobian") \
         if expr != "-" or points_file != "-" else None
     if text is None:
         raise UsageError("--points - reads the points from standard input: give EXPR as an "

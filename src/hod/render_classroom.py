@@ -332,8 +332,6 @@ def critical_table(c, *, steps=False, width=None, color=None, file=None):
 
 
 def critical_latex(c):
-    from .classroom.linalg import meaning  # noqa: F401  (the words are in the table)
-
     lines = [f"% hod critical: {_latex_comment(c.expression)}", r"\begin{itemize}"]
     for p in c.points:
         where = r",\; ".join(f"{_latex_var(v)} = {latex_number(p.point[v])}"
@@ -547,7 +545,7 @@ def report_latex(report):
     """A checked report (:class:`hod.check.Report`) as a LaTeX fragment: per point, a
     tabular of the derivatives (symbols, symbolic forms, hod's values, the reference's, the
     check), then the verdict."""
-    from .render import point_text, verdict
+    from .verdict_text import point_text, verdict
 
     out = [f"% hod {report.derivative}: {_latex_comment(report.expression)}"]
     for r in report.results:
