@@ -142,3 +142,16 @@ def test_no_check_warns_where_taylor_mode_knows_it_lost_digits():
     quiet = invoke("diff", "exp(sin(x))", "--wrt", "x", "--order", "100", "--at", "x=0.5",
                    "--no-check", "--format", "plain")
     assert quiet.stderr == ""
+
+
+def test_a_removable_singularity_is_said_to_be_one_with_its_limit():
+    r = invoke("grad", "sin(x)/x", "--at", "x=0", "--format", "json")
+    (entry,) = json.loads(r.stdout)["results"]
+    assert r.exit_code == 3 and entry["status"] == "undefined"
+    assert entry["warnings"][0] == "not defined at this point: 0 / 0"
+    assert any("removable singularity, the limit of f as x -> 0 is 1 (SymPy)" in n
+               for n in entry["notes"])
+    # a pole is no removable singularity: no limit is claimed
+    r = invoke("grad", "1/x", "--at", "x=0", "--format", "json")
+    (entry,) = json.loads(r.stdout)["results"]
+    assert not any("removable" in n for n in entry["notes"])

@@ -40,6 +40,7 @@ from .inputs import ATOL, MAX_ORDER, RTOL, TAYLOR_ORDER, TIMEOUT, resolve, toler
 from .kinds import KINDS
 from .references import REFERENCES, References, waiting
 from .report import STATUSES, Component, PointResult, Report
+from .singular import limits_at_zero_over_zero
 from .verdict import Settings, assemble
 
 
@@ -190,6 +191,8 @@ def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=
                 c.problem is not None or c.resolved for c in certified))
     report = assemble(task, hod, nested, refs, settings, certified)
     _exact_polynomials(report)
+    if "sympy" in asked:
+        limits_at_zero_over_zero(report, task)
     for r in report.results:
         if r.status not in ("undefined", "overflow"):
             kind.annotate(r)
