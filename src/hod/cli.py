@@ -119,7 +119,7 @@ def output_options(f):
         "--rtol", type=float, default=checks.RTOL, show_default=True,
         help="Relative tolerance of the agreement test.")(f)
     f = click.option(
-        "--digits", type=click.IntRange(1, 10000), default=None, metavar="N",
+        "--digits", type=click.IntRange(1, 4000), default=None, metavar="N",
         help="Print every number with N proven significant digits, computed by the "
              "certified engine at the precision that needs (JSON: decimal strings).")(f)
     f = click.option(

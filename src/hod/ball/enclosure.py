@@ -119,8 +119,10 @@ def _float_up(q):
 
 
 def _floor_log10(q):
-    """floor(log10(q)) of a positive rational, exactly."""
-    e = len(str(q.numerator)) - len(str(q.denominator))
+    """floor(log10(q)) of a positive rational, exactly (the first guess from bit lengths, so
+    that no huge integer is ever written out in decimal)."""
+    bits = q.numerator.bit_length() - q.denominator.bit_length()
+    e = math.floor(bits * 0.30102999566398120)
     while q >= fractions.Fraction(10) ** (e + 1):
         e += 1
     while q < fractions.Fraction(10) ** e:

@@ -202,9 +202,9 @@ def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=
 def _digits(digits):
     if digits is None:
         return None
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 10000:
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 4000:
         raise UsageError("{digits} must be a whole number of significant digits from 1 to "
-                         "10000", param="digits")
+                         "4000", param="digits")
     return digits
 
 

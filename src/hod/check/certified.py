@@ -103,6 +103,8 @@ def inside(x, enclosure, rtol):
     if enclosure.contains(x):
         return True
     mid = enclosure.float()
+    if not math.isfinite(mid):
+        return False  # beyond float64: no finite float is that number
     return abs(x - mid) <= enclosure.radius + rtol * abs(mid)
 
 
