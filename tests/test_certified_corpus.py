@@ -376,3 +376,11 @@ def test_value_beyond_float64_where_float64_gives_zero_is_not_called_certified()
 def test_order_500_of_sinc_next_to_zero_is_printed_not_raised():
     point = diff_point("sin(x)/x", 1e-8, 500)
     assert_printed(point, quotient_reference("sin(x)/x", 500, 1e-8))
+
+
+def test_a_value_below_float64s_normal_numbers_is_printed_as_proven_text():
+    # exp(-900) is about 1.36e-391: float64 rounds it to 0, a subnormal would keep too few
+    # digits; the certified value is printed as text, not as a certified 0
+    (r,) = hod.check_diff("exp(-x**2)", ["x"] * 39, {"x": 30.0}, check="ball").results
+    assert isinstance(r.value, str) and r.value.startswith("1.3644772123656")
+    assert isinstance(r.result, str) and r.result.startswith("-1.99628285749844")

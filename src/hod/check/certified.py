@@ -22,6 +22,7 @@ DIGITS = 17
 #: A ball that contains 0 and is this narrow is "0": far below float64's smallest number, so
 #: no float64 value is hidden by it.
 ZERO_WITHIN = 1e-320
+_SMALLEST_NORMAL = 2.2250738585072014e-308
 
 
 @dataclasses.dataclass
@@ -105,6 +106,8 @@ def inside(x, enclosure, rtol):
     mid = enclosure.float()
     if not math.isfinite(mid):
         return False  # beyond float64: no finite float is that number
+    if abs(mid) < _SMALLEST_NORMAL and not enclosure.contains_zero:
+        return False  # below float64's normal numbers: no float holds its digits
     return abs(x - mid) <= enclosure.radius + rtol * abs(mid)
 
 

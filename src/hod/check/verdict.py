@@ -456,8 +456,10 @@ def _float_text(a):
 
 
 def _representable(x, text):
-    """Whether the float ``x`` stands for the decimal ``text`` (finite, not rounded to 0)."""
-    return (isinstance(x, float) and math.isfinite(x) and (x != 0 or text == "0"))
+    """Whether the float ``x`` stands for the decimal ``text``: finite, and a normal number
+    (a subnormal float keeps too few digits; 0 only for a certified 0)."""
+    return (isinstance(x, float) and math.isfinite(x)
+            and (abs(x) >= 2.2250738585072014e-308 or text == "0"))
 
 
 def _is_binary64(text, value):
