@@ -395,9 +395,38 @@ def _exp_flat(u, v0):
     if _affine(u):
         return _powers_over_factorial(u[1], K, v0)
     ju = u * _weights(K, u.ndim)
+    if u.ndim == 1 and K > 16:
+        return _exp_blocks(ju, v)
     add = np.add.reduce  # _dot inlined: this loop is the cost of a high order
     for k in range(1, K):
         v[k] = add(ju[1:k + 1] * v[k - 1::-1]) / k  # (axis 0, the default: no keyword)
+    return v
+
+
+#: Coefficients solved together by :func:`_exp_blocks`.
+_BLOCK = 8
+
+
+def _exp_blocks(w, v):
+    """exp's recurrence k v_k = sum_{j=1..k} w_j v_(k-j) (w_j = j u_j) for one series, by
+    blocks of :data:`_BLOCK` coefficients: the part from coefficients already known is one
+    vectorised product with a Toeplitz view of w for the whole block; the few terms within
+    the block follow in floats.  The same sums as one dot product per coefficient, in a fixed
+    order (no BLAS), at a third of the calls."""
+    K = w.shape[0]
+    T = _toeplitz(w)  # T[k, m] = w[k - m]
+    wl = w.tolist()
+    vl = [float(v[0])]
+    add = np.add.reduce
+    for s in range(1, K, _BLOCK):
+        e = min(s + _BLOCK, K)
+        known = add(T[s:e, :s] * v[:s], axis=1).tolist()
+        for k in range(s, e):
+            acc = known[k - s]
+            for m in range(s, k):
+                acc += wl[k - m] * vl[m]
+            vl.append(acc / k)
+        v[s:e] = vl[s:e]
     return v
 
 
