@@ -17,7 +17,6 @@ import csv
 import io
 import json
 import math
-import os
 import signal
 import sys
 
@@ -368,40 +367,42 @@ def _frame(columns):
     return df
 
 
-class CsvWriter:
-    """CSV: a header, then one line per point, written as each chunk completes."""
+class _TextWriter:
+    """A text format written to a stream as each chunk completes, whole lines only."""
 
     def __init__(self, stream):
         self.stream = stream
+
+    def _emit(self, buf):
+        with whole_lines():
+            self.stream.write(buf.getvalue())
+            self.stream.flush()
+
+    def close(self):
+        pass
+
+
+class CsvWriter(_TextWriter):
+    """CSV: a header, then one line per point, written as each chunk completes."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
         self.header = True
 
     def write(self, columns):
         buf = io.BytesIO()
         _frame(columns).write_csv(buf, include_header=self.header, float_precision=None)
         self.header = False
-        with whole_lines():
-            self.stream.write(buf.getvalue())
-            self.stream.flush()
-
-    def close(self):
-        pass
+        self._emit(buf)
 
 
-class JsonlWriter:
+class JsonlWriter(_TextWriter):
     """JSON Lines: one object per point."""
-
-    def __init__(self, stream):
-        self.stream = stream
 
     def write(self, columns):
         buf = io.BytesIO()
         _frame(columns).write_ndjson(buf)
-        with whole_lines():
-            self.stream.write(buf.getvalue())
-            self.stream.flush()
-
-    def close(self):
-        pass
+        self._emit(buf)
 
 
 class ParquetWriter:
