@@ -251,3 +251,15 @@ def test_every_line_is_whole_when_interrupted(tmp_path):
     data = out.read_bytes()
     assert data.endswith(b"\n")
     assert all(line.count(b",") == 4 for line in data.splitlines())
+
+
+def test_a_kink_is_a_finding_over_many_points_as_at_one_point():
+    r = invoke("grad", "abs(x)*y", "--points", "-", "--at", "y=2", "--format", "csv",
+               input="x\n-1\n0\n1\n")
+    rows = r.stdout.splitlines()
+    assert r.exit_code == 3  # as hod grad "abs(x)*y" --at x=0,y=2
+    assert [row.split(",")[-2] for row in rows[1:]] == ["certified", "kink", "certified"]
+    unchecked = invoke("grad", "abs(x)*y", "--points", "-", "--at", "y=2", "--format", "csv",
+                       "--no-check", input="x\n-1\n0\n1\n")
+    assert unchecked.exit_code == 3
+    assert invoke("grad", "abs(x)*y", "--at", "x=0,y=2").exit_code == 3

@@ -198,3 +198,28 @@ def _taylor(plan, arrays, n):
 
 _COMPUTE = {"grad": _grad, "hessian": _hessian, "jacobian": _jacobian, "diff": _diff,
             "taylor": _taylor}
+
+
+def kink_mask(plan, arrays, n):
+    """Per point, whether a non-differentiable primitive (abs, relu, maximum, ...) of a
+    differentiated variable sits at its kink there: hod's numbers then follow its convention,
+    as the one-point path reports (exit code 3)."""
+    from ..check.hod_values import dependencies
+
+    depends = dependencies(plan.roots)
+    wanted = frozenset(plan.task.kind.differentiated(plan.task))
+    mask = np.zeros(n, dtype=bool)
+
+    def on_node(node, value, args):
+        prim = node.prim
+        if prim.kink is None or not depends[id(node)] & wanted:
+            return
+        try:
+            hit = np.asarray(prim.kink(*[np.asarray(getattr(a, "_value", a)) for a in args]))
+        except Exception:  # noqa: BLE001 - a kink test that fails is not a kink
+            return
+        mask[...] |= np.broadcast_to(hit, (n,)) if hit.ndim else bool(hit)
+
+    with np.errstate(all="ignore"):
+        _graph.evaluate(plan.roots, dict(arrays), "tensor", on_node=on_node)
+    return mask

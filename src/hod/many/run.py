@@ -10,7 +10,8 @@ Verdicts, per row: ``agree`` (SymPy's derivatives, evaluated as a hod graph in f
 agree within rtol/atol), ``certified`` (the certified engine proved the row's numbers to
 rtol), ``disagree``, ``undefined`` (hod's numbers are not finite: the function or a
 derivative is not defined, or overflows), ``no reference`` (SymPy's value is not finite where
-hod's is) and ``unchecked``.  The certified engine (ball arithmetic, ~0.2-50 ms a point)
+hod's is), ``kink`` (a non-differentiable primitive at its kink: hod's convention, exit code
+3 as for one point) and ``unchecked``.  The certified engine (ball arithmetic, ~0.2-50 ms a point)
 runs on the first ``certify`` points and on every point where SymPy's value disagrees (at
 most :data:`MAX_RECHECK` of them), so that a disagreement is judged by the enclosure.
 """
@@ -36,11 +37,11 @@ MAX_RECHECK = 100
 # Rows shown first by the table summary.
 FIRST_ROWS = 5
 
-VERDICTS = ("agree", "certified", "disagree", "undefined", "no reference", "unchecked")
-_AGREE, _CERTIFIED, _DISAGREE, _UNDEFINED, _NOREF, _UNCHECKED = range(6)
+VERDICTS = ("agree", "certified", "disagree", "undefined", "no reference", "unchecked", "kink")
+_AGREE, _CERTIFIED, _DISAGREE, _UNDEFINED, _NOREF, _UNCHECKED, _KINK = range(7)
 # The exit code of each verdict (as hod.cli.STATUS_EXIT for one point).
 VERDICT_EXIT = {"agree": 0, "certified": 0, "unchecked": 0, "disagree": 1, "undefined": 3,
-                "no reference": 4}
+                "no reference": 4, "kink": 3}
 
 
 @dataclasses.dataclass
@@ -133,9 +134,12 @@ class Chunked:
             out[label] = row
         finite = np.isfinite(vals).all(axis=0)
         code = np.where(finite, _UNCHECKED, _UNDEFINED).astype(np.int8)
+        kinks = compute.kink_mask(plan, arrays, n) & finite
         rel = np.full(n, np.nan)
         if not s.checked:
-            # no check columns; undefined points still count (exit code 3, as for one point)
+            # no check columns; undefined points and kinks still count (exit code 3, as for
+            # one point)
+            code[kinks] = _KINK
             return out, code, rel
         if self.reference is not None and self.reference.unsupported is None:
             ref = self.reference.values(arrays, n)
@@ -150,6 +154,7 @@ class Chunked:
             code[finite & ~ref_finite] = _NOREF
         if "ball" in s.references:
             self._certify(arrays, vals, code, n)
+        code[kinks] = _KINK  # a kink is the finding there, whatever the references say
         out["check"] = np.asarray(VERDICTS, dtype=object)[code]
         out["rel_diff"] = rel
         return out, code, rel
