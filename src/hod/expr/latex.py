@@ -21,12 +21,12 @@ from .syntax import ATOM_POWER, CONSTANTS, INFIX, UNARY_POWER
 
 _ADD, _MUL, _POW = INFIX["add"][1], INFIX["multiply"][1], INFIX["power"][1]
 
-#: LaTeX names of functions (the rest print as \operatorname{name}).
+#: LaTeX names of functions (the rest print as \mathrm{name}: plain LaTeX, no amsmath).
 LATEX_FUNCTIONS = {
     "sin": r"\sin", "cos": r"\cos", "tan": r"\tan", "sinh": r"\sinh", "cosh": r"\cosh",
     "tanh": r"\tanh", "asin": r"\arcsin", "acos": r"\arccos", "atan": r"\arctan",
-    "log": r"\ln", "asinh": r"\operatorname{arsinh}", "acosh": r"\operatorname{arcosh}",
-    "atanh": r"\operatorname{artanh}", "sign": r"\operatorname{sgn}", "maximum": r"\max",
+    "log": r"\ln", "asinh": r"\mathrm{arsinh}", "acosh": r"\mathrm{arcosh}",
+    "atanh": r"\mathrm{artanh}", "sign": r"\mathrm{sgn}", "maximum": r"\max",
     "minimum": r"\min", "sigmoid": r"\sigma",
 }
 #: Functions whose power is written on the name: sin^2(x).
@@ -138,7 +138,7 @@ def _latex_node(node, args):
     if op == "abs":
         return rf"\left|{texts[0]}\right|", ATOM_POWER
     escaped = op.replace("_", "\\_")
-    name = LATEX_FUNCTIONS.get(op, rf"\operatorname{{{escaped}}}")
+    name = LATEX_FUNCTIONS.get(op, rf"\mathrm{{{escaped}}}")
     return rf"{name}\left({', '.join(texts)}\right)", ATOM_POWER
 
 
