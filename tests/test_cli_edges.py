@@ -155,3 +155,10 @@ def test_a_removable_singularity_is_said_to_be_one_with_its_limit():
     r = invoke("grad", "1/x", "--at", "x=0", "--format", "json")
     (entry,) = json.loads(r.stdout)["results"]
     assert not any("removable" in n for n in entry["notes"])
+
+
+def test_the_table_writes_absolute_values_as_a_reader_does():
+    table = invoke("grad", "abs(x)*y", "--at", "x=1,y=2", "--check", "ball,sympy").stdout
+    assert "y*|x|" in table and "Abs" not in table
+    data = json.loads(invoke("grad", "abs(x)*y", "--at", "x=1,y=2", "--format", "json").stdout)
+    assert data["symbolic_forms"][1] == "Abs(x)"  # the machine formats keep SymPy's spelling

@@ -28,7 +28,7 @@ import sys
 
 import click
 
-from .text import fmt_number
+from .text import fmt_number, readable_form
 from .verdict_text import point_text, verdict  # noqa: F401  (also this module's API)
 
 #: The output formats (the command line offers these).
@@ -410,7 +410,7 @@ def _columns(report, r):
 
 
 def _form(form):
-    form = form or ""
+    form = readable_form(form or "")
     return form if len(form) <= _MAX_FORM else form[:_MAX_FORM] + "..."
 
 

@@ -139,3 +139,29 @@ def latex_number(v, digits=15):
         mantissa, exponent = text.split("e")
         return rf"{mantissa} \cdot 10^{{{int(exponent)}}}"
     return text
+
+
+def readable_form(form):
+    """A symbolic form as a reader writes it: ``Abs(x)`` as ``|x|`` (SymPy's spelling is
+    kept in the machine formats).  Pure text work on balanced parentheses."""
+    out, i = [], 0
+    while True:
+        j = form.find("Abs(", i)
+        if j < 0 or (j > 0 and (form[j - 1].isalnum() or form[j - 1] == "_")):
+            if j < 0:
+                out.append(form[i:])
+                return "".join(out)
+            out.append(form[i:j + 4])
+            i = j + 4
+            continue
+        depth, k = 0, j + 3
+        while k < len(form):
+            depth += (form[k] == "(") - (form[k] == ")")
+            if depth == 0:
+                break
+            k += 1
+        if depth:  # unbalanced (a cut form): leave the rest as it is
+            out.append(form[i:])
+            return "".join(out)
+        out.append(form[i:j] + "|" + readable_form(form[j + 4:k]) + "|")
+        i = k + 1
