@@ -11,11 +11,14 @@ from ..engine.tensor import Tensor, as_value
 from ..errors import HodWarning, UsageError
 from ..expr import graph as _graph
 from .rules import (
-    _kink_logs, apply_rule, divide_rule, from_derivative, log_rule, power_rule, sqrt_rule,
+    _kink_logs, add_rule, apply_rule, divide_rule, from_derivative, log_rule, multiply_rule,
+    power_rule, sqrt_rule, subtract_rule,
 )
 from .series import Series, tracking_errors
 
-_AMPLIFYING = (divide_rule, log_rule, sqrt_rule, power_rule, from_derivative)
+# (sums and products cancel: exp(x)*sin(x) at order 500 keeps no digit of its 1e67)
+_AMPLIFYING = (divide_rule, log_rule, sqrt_rule, power_rule, from_derivative, multiply_rule,
+               add_rule, subtract_rule)
 
 
 # =========================================================================================
@@ -134,6 +137,6 @@ def _run(f, primals, seeds):
 def amplifies(prims):
     """Whether a rule among ``prims`` can amplify rounding, so that the running error
     estimate is worth carrying: the recurrences that divide by a leading coefficient
-    (quotient, log, sqrt, real power) and the rules from the derivative (whose partials
-    divide: asin, atan, log1p, ...)."""
+    (quotient, log, sqrt, real power), the rules from the derivative (whose partials
+    divide: asin, atan, log1p, ...), and sums and products of series (which cancel)."""
     return any(getattr(p, "taylor", None) in _AMPLIFYING for p in prims)
