@@ -18,13 +18,13 @@ def test_every_table_entry_has_a_ball_counterpart():
 def test_structural_entries_run_their_numpy_impl_on_object_arrays():
     for name, prim in TABLE.items():
         if prim.generic:
-            assert prim.ball is counterparts.generic, name
+            assert getattr(counterparts, prim.ball) is counterparts.generic, name
 
 
 def test_elementwise_entries_name_the_counterpart_of_their_own_name():
     for name, prim in TABLE.items():
         if not prim.generic:
-            assert prim.ball is getattr(counterparts, name), name
+            assert prim.ball == name and callable(getattr(counterparts, name)), name
 
 
 def test_import_hod_does_not_import_flint():

@@ -7,7 +7,7 @@ from collections import Counter
 
 from ..errors import UsageError
 from ..expr import graph as _graph
-from . import derivatives
+import hod.ball.derivatives as derivatives  # the module itself, not the package's API
 from .enclosure import Enclosure
 from .points import as_point
 from .precision import MAX_BITS, adaptive

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 from ..errors import UsageError
-from . import numbers
+import hod.ball.numbers as numbers  # the module itself, not the package's API
 from .propagate import through_graph
 
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import DomainError, NonDifferentiableError, UsageError
 from ..text import fmt_number
+import hod.ball.counterparts as counterparts  # the module itself, not the package's API
 from .counterparts import AtKink, BallFailure, OutsideDomain, c0, generic, is_series
 from .numbers import exact, flint
 from .numbers import ball as exact_ball
@@ -73,6 +74,8 @@ def apply(prim, args, params):
     rule = prim.ball
     if rule is None:
         raise UsageError(f"{prim.name} has no certified (ball) counterpart")
+    if isinstance(rule, str):  # the table names its counterpart (no import of hod.ball)
+        rule = getattr(counterparts, rule)
     if rule is generic:
         return prim.impl(*[objects(a) for a in args], **params)
     if any(isinstance(a, np.ndarray) and a.ndim for a in args):

@@ -29,7 +29,9 @@ from typing import NamedTuple
 import numpy as np
 
 from ..text import polynomial_text
-from . import inputs
+from .inputs import (
+    counts, differentiations, parse_expression, parse_expressions, series_variable,
+)
 
 # Mixed partials come from univariate directions recombined with weights of alternating
 # sign, which amplify rounding with the total order: measured against 30-digit references,
@@ -83,7 +85,7 @@ class Spec(NamedTuple):
 
 def _spec(names, part, index, fname, wrt, root=0):
     return Spec(part, index, *derivative_label(fname, wrt, len(names) == 1), root,
-                tuple(inputs.counts(wrt).items()), 1)
+                tuple(counts(wrt).items()), 1)
 
 
 class TaylorModeValues(NamedTuple):
@@ -131,7 +133,7 @@ class Kind:
 
     def parse(self, expr, names_hint):
         """(expression text, [root graphs]) from the ``expr`` argument."""
-        return inputs.parse_expression(expr, names_hint)
+        return parse_expression(expr, names_hint)
 
     def resolve(self, wrt, order, names):
         """(wrt, order) of the task (both None unless the kind takes them)."""
@@ -287,7 +289,7 @@ class Jacobian(TapeKind):
     matrix = True
 
     def parse(self, expr, names_hint):
-        return inputs.parse_expressions(expr, names_hint)
+        return parse_expressions(expr, names_hint)
 
     def specs(self, task):
         names, nfun = task.names, len(task.roots)
@@ -321,7 +323,7 @@ class Diff(TaylorKind):
     nested = True
 
     def resolve(self, wrt, order, names):
-        return inputs.differentiations(wrt, order, names), None
+        return differentiations(wrt, order, names), None
 
     def differentiated(self, task):
         return frozenset(task.wrt)
@@ -333,7 +335,7 @@ class Diff(TaylorKind):
     def in_taylor_mode(self, task, root, point):
         from ..taylor_mode.api import graph_nth_derivative, graph_partial
 
-        by_name = inputs.counts(task.wrt)
+        by_name = counts(task.wrt)
         out_of_range, caveats, error_bound = {}, [], 0.0
         if len(by_name) == 1:
             ((var, n),) = by_name.items()
@@ -357,7 +359,7 @@ class Diff(TaylorKind):
 
     def certified_parts(self, task):
         return [("value", {"kind": "value"}),
-                ("result", {"kind": "diff", "wrt": dict(inputs.counts(task.wrt))})]
+                ("result", {"kind": "diff", "wrt": dict(counts(task.wrt))})]
 
     def plain_rows(self, r):
         return [[r.result]]
@@ -383,7 +385,7 @@ class Taylor(TaylorKind):
         return [("result", {"kind": "taylor", "wrt": task.var, "order": task.order})]
 
     def resolve(self, wrt, order, names):
-        var, order = inputs.series_variable(wrt, order, names)
+        var, order = series_variable(wrt, order, names)
         return [var], order
 
     def differentiated(self, task):

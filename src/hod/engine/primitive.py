@@ -12,8 +12,9 @@ Each :class:`Primitive` declares, in one place:
   ``S`` the ``sympy`` module (and, unless ``mp`` overrides it, the ``mpmath`` module);
   structural primitives are generic: their numpy ``impl`` also runs on object arrays;
 * ``taylor``: the rule on truncated Taylor series (see :mod:`hod.taylor_mode`);
-* ``ball``: the certified counterpart, on power series with Arb ball coefficients or on
-  constant balls (see :mod:`hod.ball`, which documents the calling convention);
+* ``ball``: the name of the certified counterpart in :mod:`hod.ball.counterparts` (on power
+  series with Arb ball coefficients or on constant balls; named, not imported, so the table
+  sits below the certified engine, whose API parses text with the table's operations);
 * ``domain``: where tests sample each argument; ``kink`` and ``convention``: where the
   primitive is not differentiable and which one-sided value hod uses there.
 

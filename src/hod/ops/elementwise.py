@@ -13,7 +13,6 @@ from ..engine._threads import elementwise as _par
 from ..engine.primitive import MINUS_ONE, ONE, Scaled, _float, _shape, primitive
 from ..engine.registry import TABLE
 from ..engine.tensor import Tensor, as_value
-from ..ball import counterparts as ball_rules
 from ..taylor_mode import rules as taylor_rules
 
 _square = _par(np.square)
@@ -78,93 +77,93 @@ def _is_zero(x):
 add = primitive(
     "add", _par(np.add), nargs=2, partials=(ONE, ONE), sym=lambda S, a, b: a + b,
     domain=((-3, 3), (-3, 3)), doc="a + b",
-    ball=ball_rules.add,
+    ball="add",
     taylor=taylor_rules.add_rule)
 subtract = primitive(
     "subtract", _par(np.subtract), nargs=2, partials=(ONE, MINUS_ONE), sym=lambda S, a, b: a - b,
     domain=((-3, 3), (-3, 3)), doc="a - b",
-    ball=ball_rules.subtract,
+    ball="subtract",
     taylor=taylor_rules.subtract_rule)
 multiply = primitive(
     "multiply", _par(np.multiply), nargs=2,
     partials=(lambda a, b, ans: b, lambda a, b, ans: a), sym=lambda S, a, b: a * b,
     domain=((-3, 3), (-3, 3)), doc="a * b",
-    ball=ball_rules.multiply,
+    ball="multiply",
     taylor=taylor_rules.multiply_rule)
 divide = primitive(
     "divide", _par(np.divide), nargs=2,
     partials=(lambda a, b, ans: divide(1.0, b), lambda a, b, ans: negative(divide(ans, b))),
     sym=lambda S, a, b: a / b, domain=((-3, 3), (0.5, 3)), doc="a / b",
-    ball=ball_rules.divide,
+    ball="divide",
     taylor=taylor_rules.divide_rule)
 negative = primitive(
     "negative", _par(np.negative), partials=(MINUS_ONE,), sym=lambda S, x: -x,
     domain=((-3, 3),), doc="-x",
-    ball=ball_rules.negative,
+    ball="negative",
     taylor=taylor_rules.negative_rule)
 power = primitive(
     "power", _power_impl, nargs=2,
     partials=(_power_dx, lambda x, y, ans: multiply(log(x), ans)),
     sym=lambda S, x, y: x ** y, domain=((0.5, 3), (-2.5, 2.5)), doc="x ** y",
-    ball=ball_rules.power,
+    ball="power",
     taylor=taylor_rules.power_rule)
 exp = primitive(
     "exp", _par(np.exp), partials=(lambda x, ans: ans,), sym=lambda S, x: S.exp(x),
     domain=((-3, 3),), doc="e ** x",
-    ball=ball_rules.exp,
+    ball="exp",
     taylor=taylor_rules.exp_rule)
 expm1 = primitive(
     "expm1", _par(np.expm1), partials=(lambda x, ans: exp(x),),
     sym=lambda S, x: S.exp(x) - 1, mp=lambda M, x: M.expm1(x), domain=((-3, 3),),
     doc="exp(x) - 1, accurate near 0",
-    ball=ball_rules.expm1,
+    ball="expm1",
     taylor=taylor_rules.expm1_rule)
 log = primitive(
     "log", _par(np.log), partials=(lambda x, ans: divide(1.0, x),), sym=lambda S, x: S.log(x),
     domain=((0.2, 5),), doc="natural logarithm",
-    ball=ball_rules.log,
+    ball="log",
     taylor=taylor_rules.log_rule)
 log1p = primitive(
     "log1p", _par(np.log1p), partials=(lambda x, ans: divide(1.0, add(x, 1.0)),),
     sym=lambda S, x: S.log(1 + x), mp=lambda M, x: M.log1p(x), domain=((-0.8, 3),),
     doc="log(1 + x), accurate near 0",
-    ball=ball_rules.log1p,
+    ball="log1p",
     taylor=taylor_rules.from_derivative)
 sqrt = primitive(
     "sqrt", _par(np.sqrt), partials=(lambda x, ans: divide(0.5, ans),), sym=lambda S, x: S.sqrt(x),
     domain=((0.2, 5),), doc="square root",
-    ball=ball_rules.sqrt,
+    ball="sqrt",
     taylor=taylor_rules.sqrt_rule)
 sin = primitive(
     "sin", _par(np.sin), partials=(lambda x, ans: cos(x),), sym=lambda S, x: S.sin(x),
     domain=((-3, 3),),
-    ball=ball_rules.sin,
+    ball="sin",
     taylor=taylor_rules.sin_rule)
 cos = primitive(
     "cos", _par(np.cos), partials=(lambda x, ans: Scaled(-1.0, sin(x)),), sym=lambda S, x: S.cos(x),
     domain=((-3, 3),),
-    ball=ball_rules.cos,
+    ball="cos",
     taylor=taylor_rules.cos_rule)
 tan = primitive(
     "tan", _par(np.tan), partials=(lambda x, ans: add(1.0, square(ans)),),
     sym=lambda S, x: S.tan(x), domain=((-1.2, 1.2),),
-    ball=ball_rules.tan,
+    ball="tan",
     taylor=taylor_rules.output_polynomial(1.0, 0.0, 1.0))
 asin = primitive(
     "asin", _par(np.arcsin), partials=(lambda x, ans: divide(1.0, sqrt(_one_minus_square(x))),),
     sym=lambda S, x: S.asin(x), domain=((-0.9, 0.9),),
-    ball=ball_rules.asin,
+    ball="asin",
     taylor=taylor_rules.from_derivative)
 acos = primitive(
     "acos", _par(np.arccos),
     partials=(lambda x, ans: divide(-1.0, sqrt(_one_minus_square(x))),),
     sym=lambda S, x: S.acos(x), domain=((-0.9, 0.9),),
-    ball=ball_rules.acos,
+    ball="acos",
     taylor=taylor_rules.from_derivative)
 atan = primitive(
     "atan", _par(np.arctan), partials=(lambda x, ans: divide(1.0, add(1.0, square(x))),),
     sym=lambda S, x: S.atan(x), domain=((-3, 3),),
-    ball=ball_rules.atan,
+    ball="atan",
     taylor=taylor_rules.from_derivative)
 atan2 = primitive(
     "atan2", _par(np.arctan2), nargs=2,
@@ -172,38 +171,38 @@ atan2 = primitive(
               lambda y, x, ans: divide(negative(y), add(square(x), square(y)))),
     sym=lambda S, y, x: S.atan2(y, x), domain=((0.3, 3), (0.3, 3)),
     doc="atan2(y, x): the angle of the point (x, y)",
-    ball=ball_rules.atan2,
+    ball="atan2",
     taylor=taylor_rules.from_derivative)
 sinh = primitive(
     "sinh", _par(np.sinh), partials=(lambda x, ans: cosh(x),), sym=lambda S, x: S.sinh(x),
     domain=((-3, 3),),
-    ball=ball_rules.sinh,
+    ball="sinh",
     taylor=taylor_rules.sinh_rule)
 cosh = primitive(
     "cosh", _par(np.cosh), partials=(lambda x, ans: sinh(x),), sym=lambda S, x: S.cosh(x),
     domain=((-3, 3),),
-    ball=ball_rules.cosh,
+    ball="cosh",
     taylor=taylor_rules.cosh_rule)
 tanh = primitive(
     "tanh", _par(np.tanh), partials=(lambda x, ans: _sech_squared(x),),
     sym=lambda S, x: S.tanh(x), domain=((-3, 3),),
-    ball=ball_rules.tanh,
+    ball="tanh",
     taylor=taylor_rules.between_asymptotes(-1.0, 1.0, lambda u: _tanh_gaps(u)))
 asinh = primitive(
     "asinh", _par(np.arcsinh), partials=(lambda x, ans: divide(1.0, sqrt(add(square(x), 1.0))),),
     sym=lambda S, x: S.asinh(x), domain=((-3, 3),),
-    ball=ball_rules.asinh,
+    ball="asinh",
     taylor=taylor_rules.from_derivative)
 acosh = primitive(
     "acosh", _par(np.arccosh),
     partials=(lambda x, ans: divide(1.0, sqrt(multiply(subtract(x, 1.0), add(x, 1.0)))),),
     sym=lambda S, x: S.acosh(x), domain=((1.2, 4),),
-    ball=ball_rules.acosh,
+    ball="acosh",
     taylor=taylor_rules.from_derivative)
 atanh = primitive(
     "atanh", _par(np.arctanh), partials=(lambda x, ans: divide(1.0, _one_minus_square(x)),),
     sym=lambda S, x: S.atanh(x), domain=((-0.9, 0.9),),
-    ball=ball_rules.atanh,
+    ball="atanh",
     taylor=taylor_rules.from_derivative)
 
 
@@ -220,31 +219,31 @@ sigmoid = primitive(
     partials=(lambda x, ans: Scaled(0.25, _sech_squared(multiply(0.5, x))),),
     sym=lambda S, x: 1 / (1 + S.exp(-x)), domain=((-4, 4),),
     doc="1 / (1 + exp(-x)), computed without overflow",
-    ball=ball_rules.sigmoid,
+    ball="sigmoid",
     taylor=taylor_rules.between_asymptotes(0.0, 1.0, lambda u: _sigmoid_gaps(u)))
 softplus = primitive(
     "softplus", lambda x: np.logaddexp(0.0, x), partials=(lambda x, ans: sigmoid(x),),
     sym=lambda S, x: S.log(1 + S.exp(x)), domain=((-4, 4),),
     doc="log(1 + exp(x)), computed without overflow",
-    ball=ball_rules.softplus,
+    ball="softplus",
     taylor=taylor_rules.from_derivative)
 abs = primitive(
     "abs", _par(np.abs), partials=(lambda x, ans: sign(x),), sym=lambda S, x: S.Abs(x),
     mp=lambda M, x: M.fabs(x), domain=((0.2, 3),), kink=_is_zero,
     convention="abs'(0) = 0", doc="|x|",
-    ball=ball_rules.abs,
+    ball="abs",
     taylor=taylor_rules.abs_rule)
 sign = primitive(
     "sign", _par(np.sign), partials=(lambda x, ans: Tensor._wrap(np.zeros(_shape(x))),),
     sym=lambda S, x: S.sign(x), domain=((0.2, 3),), kink=_is_zero,
     convention="sign'(0) = 0 (sign jumps at 0)", doc="-1, 0 or 1",
-    ball=ball_rules.sign,
+    ball="sign",
     taylor=taylor_rules.sign_rule)
 relu = primitive(
     "relu", lambda x: np.maximum(x, 0.0), partials=(lambda x, ans: _float(greater(x, 0.0)),),
     sym=lambda S, x: S.Max(x, 0), mp=lambda M, x: builtins.max(x, 0), domain=((0.2, 3),),
     kink=_is_zero, convention="relu'(0) = 0", doc="max(x, 0)",
-    ball=ball_rules.relu,
+    ball="relu",
     taylor=taylor_rules.relu_rule)
 def _piece_partials(name):
     """Partials of a two-piece primitive: 1 on the piece its ``first_piece`` test picks."""
@@ -264,7 +263,7 @@ maximum = primitive(
     domain=((0.5, 1.5), (2, 3)), kink=lambda a, b: as_value(a) == as_value(b),
     convention="at a tie the derivative goes to the first argument",
     doc="the larger of a and b, elementwise",
-    ball=ball_rules.maximum,
+    ball="maximum",
     taylor=taylor_rules.maximum_rule)
 minimum = primitive(
     "minimum", _par(np.minimum), nargs=2, partials=_piece_partials("minimum"),
@@ -273,7 +272,7 @@ minimum = primitive(
     domain=((0.5, 1.5), (2, 3)), kink=lambda a, b: as_value(a) == as_value(b),
     convention="at a tie the derivative goes to the first argument",
     doc="the smaller of a and b, elementwise",
-    ball=ball_rules.minimum,
+    ball="minimum",
     taylor=taylor_rules.minimum_rule)
 
 
@@ -287,7 +286,7 @@ _where = primitive(
     sym=lambda S, c, x, y: S.Piecewise((x, c), (y, True)),
     mp=lambda M, c, x, y: x if c else y, domain=(None, (-3, 3), (-3, 3)), scalar=False,
     doc="x where cond holds, else y",
-    ball=ball_rules.where,
+    ball="where",
     taylor=taylor_rules.where_rule)
 
 
@@ -303,7 +302,7 @@ def _comparison(name, fn):
     return primitive(name, lambda a, b: fn(a, b), nargs=2, differentiable=False, scalar=False,
                      partials=(None, None), sym=lambda S, a, b: fn(a, b),
                      domain=((-3, 3), (-3, 3)), doc=f"elementwise {name} (no gradient)",
-                     ball=getattr(ball_rules, name),
+                     ball=name,
                      taylor=taylor_rules.constant_rule)
 
 

@@ -13,7 +13,6 @@ import numpy as np
 from ..engine.cotangents import Scattered
 from ..engine.primitive import _expand_tangent, _nb, _shape, _sum_to, primitive
 from ..engine.tensor import Tensor, as_value
-from ..ball import counterparts as ball_rules
 from ..taylor_mode import rules as taylor_rules
 from .elementwise import add, multiply
 
@@ -52,7 +51,7 @@ def _sum_vjp(i, g, node):
 _sum_p = primitive(
     "sum", lambda x, axis, keepdims: np.sum(x, axis=axis, keepdims=keepdims), jvp=_sum_jvp,
     vjp=_sum_vjp, generic=True, domain=((-3, 3),), scalar=False, doc="sum over axes",
-    ball=ball_rules.generic,
+    ball="generic",
     taylor=taylor_rules.linear)
 
 
@@ -75,7 +74,7 @@ def _reshape_vjp(i, g, node):
 _reshape_p = primitive(
     "reshape", lambda x, shape: np.reshape(x, shape), jvp=_reshape_jvp, vjp=_reshape_vjp,
     generic=True, domain=((-3, 3),), scalar=False, doc="same values, new shape",
-    ball=ball_rules.generic,
+    ball="generic",
     taylor=taylor_rules.linear)
 
 
@@ -109,7 +108,7 @@ def _bcast_vjp(i, g, node):
 _broadcast_p = primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape), jvp=_bcast_jvp, vjp=_bcast_vjp,
     generic=True, domain=((-3, 3),), scalar=False, doc="repeat along new or unit axes",
-    ball=ball_rules.generic,
+    ball="generic",
     taylor=taylor_rules.linear)
 
 
@@ -138,7 +137,7 @@ def _transpose_vjp(i, g, node):
 _transpose_p = primitive(
     "transpose", lambda x, axes: np.transpose(x, axes), jvp=_transpose_jvp, vjp=_transpose_vjp,
     generic=True, domain=((-3, 3),), scalar=False, doc="permute axes",
-    ball=ball_rules.generic,
+    ball="generic",
     taylor=taylor_rules.linear)
 
 
@@ -191,7 +190,7 @@ def _getitem_vjp(i, g, node):
 _getitem_p = primitive(
     "getitem", lambda x, index: x[index], jvp=_getitem_jvp, vjp=_getitem_vjp, generic=True,
     domain=((-3, 3),), scalar=False, doc="indexing and slicing",
-    ball=ball_rules.generic,
+    ball="generic",
     taylor=taylor_rules.linear)
 
 
@@ -249,7 +248,7 @@ _scatter_p = primitive(
     "scatter", _scatter_impl, jvp=_scatter_jvp, vjp=_scatter_vjp, generic=True,
     domain=((-3, 3),), scalar=False,
     doc="zeros of a shape with values added at an index (the transpose of getitem)",
-    ball=ball_rules.generic,
+    ball="generic",
     taylor=taylor_rules.linear)
 
 
@@ -322,7 +321,7 @@ _concat_p = primitive(
     "concat", lambda *xs, axis: np.concatenate(xs, axis=axis), nargs=None, jvp=_concat_jvp,
     vjp=_concat_vjp, generic=True, domain=((-3, 3), (-3, 3)), scalar=False,
     doc="join tensors along an existing axis",
-    ball=ball_rules.generic,
+    ball="generic",
     taylor=taylor_rules.linear)
 
 
@@ -412,5 +411,5 @@ def _matmul_vjp(i, g, node):
 matmul = primitive(
     "matmul", np.matmul, nargs=2, jvp=_matmul_jvp, vjp=_matmul_vjp, generic=True,
     domain=((-3, 3), (-3, 3)), scalar=False, doc="matrix product (numpy's matmul rules)",
-    ball=ball_rules.generic,
+    ball="generic",
     taylor=taylor_rules.matmul_rule)

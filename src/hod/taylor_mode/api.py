@@ -20,7 +20,10 @@ from .. import text
 from ..engine.tensor import Tensor, as_value
 from ..errors import HodWarning, UsageError
 from ..expr import graph as _graph
-from . import multivariate
+from .multivariate import MAX_COST as _JET_MAX_COST
+from .multivariate import Unsupported as _JetUnsupported
+from .multivariate import cost as _jet_cost
+from .multivariate import mixed_partial as _jet_partial
 from .mixed import _interpolation, _tensor_plan
 from .propagate import _coefficients_of, _errors_of, _run, _seed, _warn_kinks
 from .series import Series, _times_factorial
@@ -416,14 +419,14 @@ def _partial_values(f, primals, names, orders, methods=None):
         r = _nth_derivative(expand_along, total)
         _warn_out_of_range(r.out_of_range, total)
         return r.value, found
-    if multivariate.cost(j) <= multivariate.MAX_COST:
+    if _jet_cost(j) <= _JET_MAX_COST:
         # Few variables: one multivariate jet, no cancelling interpolation weights.
         try:
-            out = multivariate.mixed_partial(f, primals, names, j)
+            out = _jet_partial(f, primals, names, j)
             if methods is not None:
                 methods.append("jet")
             return out
-        except multivariate.Unsupported:
+        except _JetUnsupported:
             pass
     if methods is not None:
         methods.append("interpolation")
