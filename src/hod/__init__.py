@@ -21,7 +21,6 @@ The package is layered; imports point down this list:
 """
 
 from . import ops
-from .ball import Enclosure, certify
 from .check import Report
 from .check import diff as check_diff
 from .check import gradient as check_gradient
@@ -40,13 +39,30 @@ from .engine.tensor import Tensor, Variable, constant, convert_to_tensor
 from .errors import DomainError, HodError, HodWarning, NonDifferentiableError, ParseError, UsageError
 from .ops import *  # noqa: F401,F403  (every public operation: hod.sin, hod.reduce_sum, ...)
 from .taylor_mode import derivative, derivative_tensor, partial, taylor
-from .classroom.critical import critical_point, stationary_points
-from .classroom.graph import expression_graph
-from .classroom.plot import PlotData, plot_data
-from .classroom.symbolic import symbolic_derivative, symbolic_gradient, symbolic_hessian
-from .classroom.trace import Trace, trace
 
 __version__ = "0.1.0"
+
+# Imported on first use (the command line starts faster without them): name -> module.
+_LAZY = {
+    "certify": ".ball", "Enclosure": ".ball",
+    "critical_point": ".classroom.critical", "stationary_points": ".classroom.critical",
+    "expression_graph": ".classroom.graph",
+    "PlotData": ".classroom.plot", "plot_data": ".classroom.plot",
+    "symbolic_derivative": ".classroom.symbolic", "symbolic_gradient": ".classroom.symbolic",
+    "symbolic_hessian": ".classroom.symbolic",
+    "Trace": ".classroom.trace", "trace": ".classroom.trace",
+}
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hod' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     # tensors and tapes (TensorFlow's API)
