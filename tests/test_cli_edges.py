@@ -162,3 +162,18 @@ def test_the_table_writes_absolute_values_as_a_reader_does():
     assert "y*|x|" in table and "Abs" not in table
     data = json.loads(invoke("grad", "abs(x)*y", "--at", "x=1,y=2", "--format", "json").stdout)
     assert data["symbolic_forms"][1] == "Abs(x)"  # the machine formats keep SymPy's spelling
+
+
+def test_sympy_gets_a_short_grace_once_the_certified_values_are_in():
+    # a symbolic reference that never answers: the run does not wait out its timeout, and
+    # says SymPy was still running (hod taylor waited 10 s for sympy.series before)
+    from cli_helpers import never_answers
+
+    import hod
+
+    r = hod.check_taylor("exp(sin(x))", {"x": 0.5}, order=10, timeout=60,
+                         references={"series": never_answers})
+    (point,) = r.results
+    assert point.status == "ok" and point.certified
+    assert point.notes == ["SymPy was still running when the certified values were in "
+                           "(stopped after a grace of 1 s)"]
