@@ -35,10 +35,11 @@ the caller gets its report on time.
 from __future__ import annotations
 
 from ..errors import UsageError
+from .certified import certify_points
 from .hod_values import HOD_VALUES, dependencies
 from .inputs import ATOL, MAX_ORDER, RTOL, TAYLOR_ORDER, TIMEOUT, resolve, tolerances
 from .kinds import KINDS
-from .references import REFERENCES, References, waiting
+from .progress import waiting
 from .report import STATUSES, Component, PointResult, Report
 from .singular import limits_at_zero_over_zero
 from .verdict import Settings, assemble
@@ -170,8 +171,14 @@ def run(kind, expr, points=None, variables=None, *, wrt=None, order=None, check=
                         digits=digits)
     task = resolve(kind, expr, points, variables, wrt, order)
     engines = {**HOD_VALUES, **(hod_values or {})}
-    jobs = {**REFERENCES, **(references or {})}
-    refs = References(task, settings.timeout, jobs) if "sympy" in asked else None
+    jobs = dict(references or {})
+    refs = None
+    if "sympy" in asked:  # SymPy's machinery, its fork worker among it, only when asked for
+        from .references import REFERENCES, References
+
+        jobs = {**REFERENCES, **jobs}
+        refs = References(task, settings.timeout, jobs)
+    jobs.setdefault("ball", certify_points)
     depends = dependencies(task.roots)
     with waiting(settings.timeout, active=bool(asked)) as wait:
         hod = [engines[kind.engine](task, p, depends) for p in task.points]

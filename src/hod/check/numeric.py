@@ -33,6 +33,9 @@ from typing import NamedTuple
 from ..expr import graph as _graph
 from ..errors import UsageError
 
+#: Working digits of the numeric check.
+NUMERIC_DPS = 40
+
 
 class Estimate(NamedTuple):
     """A high-precision value (an ``mpmath.mpf``) and an estimate of its absolute error."""

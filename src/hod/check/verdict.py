@@ -17,7 +17,7 @@ import math
 from ..text import fmt_duration, fmt_number, magnitude
 from .certified import inside
 from .certified import text as certified_text
-from .references import NUMERIC_DPS
+from .numeric import NUMERIC_DPS
 from .report import STATUSES, Component, PointResult, Report, blank, get, put
 
 _REFERENCE_NAMES = {"sympy": "SymPy", "numeric": "the numeric derivative"}
