@@ -13,11 +13,11 @@ that narrows as the precision grows.
 from __future__ import annotations
 
 import contextlib
-import decimal
 import fractions
 import math
 import numbers
 import re
+import sys
 
 _flint = None
 
@@ -63,7 +63,8 @@ def exact(value):
         return value
     if isinstance(value, numbers.Integral):
         return fractions.Fraction(int(value))
-    if isinstance(value, decimal.Decimal):
+    decimal = sys.modules.get("decimal")  # a Decimal exists only once decimal is loaded
+    if decimal is not None and isinstance(value, decimal.Decimal):
         return fractions.Fraction(value) if value.is_finite() else None
     if isinstance(value, numbers.Real):
         v = float(value)
