@@ -609,10 +609,10 @@ def test_version():
 def test_help_lists_the_exit_codes(command):
     r = invoke(command, "--help")
     assert r.exit_code == 0
-    for line in ("0   computed, and every value agrees with SymPy or the numeric",
-                 "1   a value disagrees with SymPy or the numeric check",
+    for line in ("0   computed, and every value is certified or agrees with SymPy or",
+                 "1   a value disagrees with SymPy or the numeric check (with",
                  "2   usage or parse error",
-                 "4   no check finished: SymPy timed out or gave no number, and the"):
+                 "4   no check finished: neither the certified engine nor SymPy gave a"):
         assert line in r.stdout
     assert "Exit codes:" in EXIT_CODES_HELP
 

@@ -65,14 +65,15 @@ FLAGS = {
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-  0   computed, and every value agrees with SymPy or the numeric
-      check (or --no-check)
-  1   a value disagrees with SymPy or the numeric check
+  0   computed, and every value is certified or agrees with SymPy or
+      the numeric check (or --no-check)
+  1   a value disagrees with SymPy or the numeric check (with
+      --check sympy; a certified value is proven)
   2   usage or parse error
   3   the function or a derivative is not defined, not differentiable
       or overflows at a point
-  4   no check finished: SymPy timed out or gave no number, and the
-      numeric check did not fill in
+  4   no check finished: neither the certified engine nor SymPy gave a
+      number, and the numeric check did not fill in
   70  internal error (a bug in hod: please report it)
   130 interrupted (Ctrl-C)
 When several apply, the lowest non-zero code wins."""
@@ -277,10 +278,12 @@ def _opts(check, no_check, digits, rtol, atol, timeout):
 
 # --- the commands ------------------------------------------------------------------------
 
-GROUP_HELP = """hod: higher-order derivatives at points, each cross-checked against SymPy.
+GROUP_HELP = """hod: higher-order derivatives at points, each certified and cross-checked.
 
-Where SymPy does not finish in --timeout seconds (high orders), a numeric derivative from
-mpmath checks instead.
+By default every value is checked against a certified engine (ball arithmetic that proves
+every digit; where float64 lost digits, the proven value is printed) and against SymPy's
+symbolic derivative (--check ball,sympy). Where SymPy does not finish in --timeout seconds
+(high orders), a numeric derivative from mpmath checks instead (--check sympy).
 
 EXPR is an expression in hod's language: numbers, variables, + - * / ** (^ is **),
 parentheses, the constants pi and e, and functions such as sin, exp, log (natural), sqrt,
