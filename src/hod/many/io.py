@@ -57,6 +57,21 @@ class Source:
         """Parsed blocks: dicts name -> float64 array, bad rows already handled."""
         raise NotImplementedError
 
+    def _text_blocks(self, pending=b""):
+        """The stream (after ``pending``) in blocks of about :data:`BLOCK_BYTES` that end at
+        a line's end: (bytes, number of the block's first line, number of lines)."""
+        while True:
+            data = pending + self.stream.read(BLOCK_BYTES)
+            pending = b""
+            if not data:
+                return
+            if not data.endswith(b"\n"):
+                data += self.stream.readline()
+            first_line = self.line + 1
+            nlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
+            self.line += nlines
+            yield data, first_line, nlines
+
     def chunks(self, chunk_size):
         """Chunks of exactly ``chunk_size`` rows (the last may be shorter)."""
         pending, have = [], 0
@@ -141,15 +156,7 @@ class CsvSource(Source):
         import polars as pl
 
         schema = {c: pl.Float64 for c in self.columns}
-        while True:
-            data = self.stream.read(BLOCK_BYTES)
-            if not data:
-                return
-            if not data.endswith(b"\n"):
-                data += self.stream.readline()
-            first_line = self.line + 1
-            nlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-            self.line += nlines
+        for data, first_line, nlines in self._text_blocks():
             try:
                 df = pl.read_csv(io.BytesIO(self.header + data), schema=schema,
                                  has_header=True, raise_if_empty=False)
@@ -220,16 +227,8 @@ class JsonlSource(Source):
         import polars as pl
 
         schema = {c: pl.Float64 for c in self.columns}
-        while True:
-            data = self.pending + self.stream.read(BLOCK_BYTES)
-            self.pending = b""
-            if not data:
-                return
-            if not data.endswith(b"\n"):
-                data += self.stream.readline()
-            first_line = self.line + 1
-            nlines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
-            self.line += nlines
+        pending, self.pending = self.pending, b""
+        for data, first_line, nlines in self._text_blocks(pending):
             try:
                 df = pl.read_ndjson(io.BytesIO(data), schema=schema)
                 ok = df.height == nlines and _same_keys(data, self.columns)
