@@ -478,38 +478,40 @@ def from_derivative(prim, args, params):
     return Series(v, nb, e)
 
 
+def _output_ode(prim, args, params, make_c_at):
+    """The rule of f' = P(f): with c = P(v), k v_k = sum_{j=1..k} j u_j c_(k-j), and
+    ``make_c_at(uf)(m, v)`` gives c_m from v_0..v_m only (``uf``: the argument's flattened
+    coefficients), so the output is built one coefficient at a time (c's last coefficient
+    feeds only the error estimate)."""
+    u, nb, uf, v0 = _unary(prim, args, params)
+    c_at = make_c_at(uf)
+    K = uf.shape[0]
+    v = np.empty_like(uf)
+    v[0] = v0
+    c = np.empty_like(uf)
+    ju = uf * _weights(K, uf.ndim)
+    for k in range(1, K):
+        c[k - 1] = c_at(k - 1, v)
+        v[k] = _dot(ju[1:k + 1], c[k - 1::-1]) / k
+    c[K - 1] = c_at(K - 1, v)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _shaped(u, v, _polynomial_err(uf, _flat_err(u), v, c))
+
+
 def output_polynomial(p0, p1, p2=0.0):
     """Rule family for derivatives that are a polynomial of the output: f'(u) = P(f(u)) with
     P(v) = p0 + p1 v + p2 v^2 (exp: v; expm1: 1 + v; tan: 1 + v^2; tanh: 1 - v^2;
-    sigmoid: v - v^2).
-
-    With c = P(v), k v_k = sum_{j=1..k} j u_j c_(k-j), and c_(k-1) needs only v_0..v_(k-1):
-    the output is built one coefficient at a time.
+    sigmoid: v - v^2), by :func:`_output_ode`.
     """
 
+    def c_at(m, v):
+        cm = p1 * v[m]
+        if p2:
+            cm = cm + p2 * _dot(v[:m + 1], v[m::-1])
+        return cm + p0 if m == 0 and p0 else cm
+
     def rule(prim, args, params):
-        u, nb, uf, v0 = _unary(prim, args, params)
-        K = uf.shape[0]
-        v = np.empty_like(uf)
-        v[0] = v0
-        if K > 1:
-            c = np.empty_like(uf)
-            ju = uf * _weights(K, uf.ndim)
-            for k in range(1, K):
-                m = k - 1
-                cm = p1 * v[m]
-                if p2:
-                    cm = cm + p2 * _dot(v[:m + 1], v[m::-1])
-                if m == 0 and p0:
-                    cm = cm + p0
-                c[m] = cm
-                v[k] = _dot(ju[1:k + 1], c[k - 1::-1]) / k
-            m = K - 1  # the last c, for the error estimate only
-            c[m] = p1 * v[m] + (p2 * _dot(v[:m + 1], v[m::-1]) if p2 else 0.0)
-        else:
-            c = np.asarray(p0 + p1 * v + p2 * v * v)
-        with np.errstate(over="ignore", invalid="ignore"):
-            return _shaped(u, v, _polynomial_err(uf, _flat_err(u), v, c))
+        return _output_ode(prim, args, params, lambda uf: c_at)
 
     rule.__name__ = f"output_polynomial({p0}, {p1}, {p2})"
     rule.__doc__ = f"Taylor rule for f' = {p0} + {p1} f + {p2} f^2 (see output_polynomial)."
@@ -525,35 +527,22 @@ def between_asymptotes(lo, hi, gaps):
     saturates (at u0 = 40, sigmoid(u0) rounds to 1 and f - f^2 to 0, while sigmoid'(40) is
     4e-18), and near the midpoint, where P'(f) = 1 - 2 f is a difference of rounded numbers.
     Here c = P(f) is expanded with those two numbers given accurately: c_0 = (f_0 - lo)(hi -
-    f_0), c_m = (lo + hi - 2 f_0) v_m - sum_{i=1..m-1} v_i v_(m-i), and
-    k v_k = sum_{j=1..k} j u_j c_(k-j), one coefficient at a time.
+    f_0), c_m = (lo + hi - 2 f_0) v_m - sum_{i=1..m-1} v_i v_(m-i), by :func:`_output_ode`.
     """
 
+    def make_c_at(uf):
+        g_lo, g_hi, slope = gaps(uf[0])
+
+        def c_at(m, v):
+            if m == 0:
+                return g_lo * g_hi
+            cm = slope * v[m]
+            return cm - _dot(v[1:m], v[m - 1:0:-1]) if m > 1 else cm
+
+        return c_at
+
     def rule(prim, args, params):
-        u, nb, uf, v0 = _unary(prim, args, params)
-        K = uf.shape[0]
-        v = np.empty_like(uf)
-        v[0] = v0
-        if K > 1:
-            g_lo, g_hi, slope = gaps(uf[0])
-            c = np.empty_like(uf)
-            c[0] = g_lo * g_hi
-            ju = uf * _weights(K, uf.ndim)
-            for k in range(1, K):
-                m = k - 1
-                if m:
-                    cm = slope * v[m]
-                    if m > 1:
-                        cm = cm - _dot(v[1:m], v[m - 1:0:-1])
-                    c[m] = cm
-                v[k] = _dot(ju[1:k + 1], c[k - 1::-1]) / k
-            m = K - 1  # the last c, for the error estimate only
-            c[m] = slope * v[m] - (_dot(v[1:m], v[m - 1:0:-1]) if m > 1 else 0.0)
-        else:
-            g_lo, g_hi, _ = gaps(uf[0])
-            c = np.asarray(g_lo * g_hi)[None]
-        with np.errstate(over="ignore", invalid="ignore"):
-            return _shaped(u, v, _polynomial_err(uf, _flat_err(u), v, c))
+        return _output_ode(prim, args, params, make_c_at)
 
     rule.__name__ = f"between_asymptotes({lo}, {hi})"
     rule.__doc__ = f"Taylor rule for f' = (f - {lo})({hi} - f) (see between_asymptotes)."
